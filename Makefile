@@ -1,0 +1,49 @@
+# The README's two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+ASSETS := node_modules/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install assets lint typecheck bench openapi clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade "pip==26.3"
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+$(ASSETS): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(STAMP)
+
+assets: $(ASSETS)
+
+run: install assets
+	$(BIN)/shuzhuan migrate
+	$(BIN)/shuzhuan demo load
+	$(BIN)/shuzhuan serve --host $(HOST) --port $(PORT)
+
+test: install assets
+	@bash scripts/test.sh
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+openapi: install
+	DJANGO_SETTINGS_MODULE=config.django.test $(BIN)/python manage.py export_openapi docs/openapi.json
+
+bench: install assets
+	$(BIN)/python bench/bench_import.py
+
+clean:
+	rm -rf $(VENV) node_modules var/static

@@ -1,0 +1,159 @@
+"""Every page and API operation asks these functions, and only these, what a user may do
+and see. Two questions, always both:
+
+* role — may this kind of user do this at all (``access_has`` / ``access_require``)?
+* scope — which records may they do it to (``access_enterprises``, ``access_enterprise``,
+  ``access_towns``)? Officers see the subtree of their region; an enterprise user sees only
+  their own enterprise; experts and service providers see no registry records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
+from django.urls import reverse
+
+from shuzhuan.accounts.models import Role, User
+from shuzhuan.enterprises.models import Enterprise, Region
+
+
+class Perm(StrEnum):
+    DASHBOARD = "dashboard.view"
+    ENTERPRISE_LIST = "enterprise.list"
+    ENTERPRISE_VIEW = "enterprise.view"
+    ENTERPRISE_EXPORT = "enterprise.export"
+    ENTERPRISE_IMPORT = "enterprise.import"
+    REFERENCE_VIEW = "reference.view"
+    API_TOKEN = "api.token"  # noqa: S105 - a permission name, not a secret
+
+
+_ALL_ROLES = frozenset(Role)
+_OFFICERS = frozenset({Role.BUREAU_OFFICER, Role.TOWN_OFFICER, Role.AUDITOR})
+
+ROLE_PERMISSIONS: dict[Perm, frozenset[Role]] = {
+    Perm.DASHBOARD: _ALL_ROLES,
+    Perm.ENTERPRISE_LIST: _OFFICERS,
+    Perm.ENTERPRISE_VIEW: _OFFICERS | {Role.ENTERPRISE},
+    Perm.ENTERPRISE_EXPORT: _OFFICERS,
+    Perm.ENTERPRISE_IMPORT: frozenset({Role.BUREAU_OFFICER}),
+    Perm.REFERENCE_VIEW: _ALL_ROLES,
+    Perm.API_TOKEN: _ALL_ROLES,
+}
+
+AnyUser = User | AnonymousUser
+
+
+def _active_user(user: Any) -> User | None:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return user if isinstance(user, User) else None
+
+
+def access_has(user: Any, perm: Perm) -> bool:
+    u = _active_user(user)
+    if u is None or not u.role:
+        return False
+    return Role(u.role) in ROLE_PERMISSIONS[perm]
+
+
+def access_require(user: Any, perm: Perm) -> User:
+    u = _active_user(user)
+    if u is None or not access_has(u, perm):
+        raise PermissionDenied("您没有执行此操作的权限。")
+    return u
+
+
+def access_scope_region(user: Any) -> Region | None:
+    """The region subtree an officer works in; None for roles without a region scope."""
+    u = _active_user(user)
+    if u is None or Role(u.role) not in _OFFICERS:
+        return None
+    return u.region
+
+
+def access_enterprises(user: Any) -> QuerySet[Enterprise]:
+    """Every enterprise this user may see — the only way to start an enterprise query for a user."""
+    base = Enterprise.objects.select_related("town", "industry")
+    u = _active_user(user)
+    if u is None or not access_has(u, Perm.ENTERPRISE_VIEW):
+        return base.none()
+    role = Role(u.role)
+    if role == Role.ENTERPRISE:
+        return base.filter(pk=u.enterprise_id) if u.enterprise_id else base.none()
+    region = u.region
+    if region is None:
+        return base.none()
+    return base.filter(town__path__startswith=region.path)
+
+
+def access_enterprise(user: Any, uscc: str) -> Enterprise:
+    """One enterprise by USCC, or 404 — a record out of scope is indistinguishable from none."""
+    access_require(user, Perm.ENTERPRISE_VIEW)
+    found = access_enterprises(user).filter(uscc=uscc.strip().upper()).first()
+    if found is None:
+        raise Http404("没有找到该企业，或您无权查看。")
+    return found
+
+
+def access_towns(user: Any) -> QuerySet[Region]:
+    """Towns/streets within the user's scope (for filters and imports)."""
+    region = access_scope_region(user)
+    if region is None:
+        return Region.objects.none()
+    return Region.objects.filter(level=Region.Level.TOWN, path__startswith=region.path)
+
+
+def access_town_allowed(user: Any, town: Region) -> bool:
+    region = access_scope_region(user)
+    return region is not None and town.path.startswith(region.path)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    key: str
+
+
+def access_navigation(user: Any) -> list[NavItem]:
+    items = [NavItem("首页", reverse("web:home"), "home")]
+    u = _active_user(user)
+    if u is None:
+        return []
+    if access_has(u, Perm.ENTERPRISE_LIST):
+        items.append(NavItem("企业库", reverse("web:enterprise_list"), "enterprises"))
+    elif u.role == Role.ENTERPRISE and u.enterprise_id:
+        items.append(NavItem("企业信息", reverse("web:my_enterprise"), "enterprises"))
+    if access_has(u, Perm.ENTERPRISE_IMPORT):
+        items.append(NavItem("导入企业名单", reverse("web:enterprise_import"), "import"))
+    items.append(NavItem("接口文档", reverse("api-1.0.0:openapi-view"), "api"))
+    return items
+
+
+F = TypeVar("F", bound=Callable[..., HttpResponseBase])
+
+
+def access_view(perm: Perm) -> Callable[[F], F]:
+    """Decorate a view: anonymous → login page; a role without ``perm`` → 403."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            access_require(request.user, perm)
+            return view(request, *args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator

@@ -1,0 +1,195 @@
+"""Server-rendered pages. Thin: each asks ``access_*`` and calls a selector or service."""
+
+from __future__ import annotations
+
+import tempfile
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from shuzhuan.accounts.access import (
+    Perm,
+    access_enterprise,
+    access_enterprises,
+    access_has,
+    access_require,
+    access_scope_region,
+    access_towns,
+    access_view,
+)
+from shuzhuan.accounts.models import Role
+from shuzhuan.core.errors import ApplicationError
+from shuzhuan.enterprises.imports import enterprise_export_xlsx, enterprise_import
+from shuzhuan.enterprises.models import Enterprise
+from shuzhuan.enterprises.selectors import (
+    EnterpriseFilter,
+    enterprise_filter,
+    enterprise_qualifications,
+    industry_list,
+    qualification_type_list,
+)
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": "用户名或密码错误。连续输错 %(limit)s 次将锁定账户。",
+        "inactive": "该账户已停用。",
+    }
+
+    def get_invalid_login_error(self) -> forms.ValidationError:
+        return forms.ValidationError(
+            self.error_messages["invalid_login"] % {"limit": settings.AXES_FAILURE_LIMIT},
+            code="invalid_login",
+        )
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("web:login")
+
+
+@access_view(Perm.DASHBOARD)
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context: dict[str, Any] = {"scope": access_scope_region(user)}
+    if access_has(user, Perm.ENTERPRISE_LIST):
+        visible = access_enterprises(user)
+        context["enterprise_count"] = visible.count()
+        context["above_scale_count"] = visible.filter(above_scale=True).count()
+        context["by_town"] = (
+            visible.values("town__name").annotate(n=Count("id")).order_by("-n", "town__name")[:25]
+        )
+        context["by_industry"] = (
+            visible.values("industry__name").annotate(n=Count("id")).order_by("-n", "industry__name")
+        )
+    elif getattr(user, "role", None) == Role.ENTERPRISE:
+        context["enterprise"] = access_enterprises(user).first()
+    return render(request, "web/home.html", context)
+
+
+def _filters_from(request: HttpRequest) -> EnterpriseFilter:
+    year_raw = request.GET.get("year", "").strip()
+    return EnterpriseFilter(
+        q=request.GET.get("q", ""),
+        town=request.GET.get("town", ""),
+        industry=request.GET.get("industry", ""),
+        qualification=request.GET.get("qualification", ""),
+        year=int(year_raw) if year_raw.isdigit() else None,
+        status=request.GET.get("status", ""),
+    )
+
+
+@access_view(Perm.ENTERPRISE_LIST)
+def enterprise_list(request: HttpRequest) -> HttpResponse:
+    filters = _filters_from(request)
+    qs = enterprise_filter(access_enterprises(request.user), filters)
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "filters": filters,
+        "towns": access_towns(request.user),
+        "industries": industry_list(),
+        "qualification_types": qualification_type_list(),
+        "statuses": Enterprise.Status.choices,
+        "query": query.urlencode(),
+        "can_export": access_has(request.user, Perm.ENTERPRISE_EXPORT),
+    }
+    template = (
+        "web/_enterprise_rows.html" if request.headers.get("HX-Request") else "web/enterprise_list.html"
+    )
+    return render(request, template, context)
+
+
+@access_view(Perm.ENTERPRISE_VIEW)
+def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
+    enterprise = access_enterprise(request.user, uscc)
+    return render(
+        request,
+        "web/enterprise_detail.html",
+        {"enterprise": enterprise, "qualifications": enterprise_qualifications(enterprise)},
+    )
+
+
+@access_view(Perm.ENTERPRISE_VIEW)
+def my_enterprise(request: HttpRequest) -> HttpResponse:
+    enterprise = access_enterprises(request.user).first()
+    if getattr(request.user, "role", None) != Role.ENTERPRISE or enterprise is None:
+        return redirect("web:enterprise_list")
+    return HttpResponseRedirect(reverse("web:enterprise_detail", args=[enterprise.uscc]))
+
+
+@access_view(Perm.ENTERPRISE_EXPORT)
+def enterprise_export(request: HttpRequest) -> FileResponse:
+    qs = enterprise_filter(access_enterprises(request.user), _filters_from(request))
+    buffer = BytesIO()
+    enterprise_export_xlsx(qs, buffer)
+    buffer.seek(0)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return FileResponse(buffer, as_attachment=True, filename=f"enterprises-{stamp}.xlsx")
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="企业名单（.xlsx 或 .csv）")
+    dry_run = forms.BooleanField(label="仅检查，不写入（试导入）", required=False, initial=True)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        name = upload.name.lower()
+        if not name.endswith((".xlsx", ".csv")):
+            raise forms.ValidationError("只支持 .xlsx 或 .csv 文件。")
+        if upload.size > settings.SHUZHUAN_IMPORT_MAX_BYTES:
+            limit = settings.SHUZHUAN_IMPORT_MAX_BYTES // (1024 * 1024)
+            raise forms.ValidationError(f"文件超过 {limit} MB 上限。")
+        return upload
+
+
+@require_http_methods(["GET", "POST"])
+@access_view(Perm.ENTERPRISE_IMPORT)
+def enterprise_import_view(request: HttpRequest) -> HttpResponse:
+    user = access_require(request.user, Perm.ENTERPRISE_IMPORT)
+    report = None
+    error = None
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            suffix = Path(upload.name).suffix.lower()
+            with tempfile.NamedTemporaryFile(suffix=suffix, dir=settings.VAR_DIR) as tmp:
+                for chunk in upload.chunks():
+                    tmp.write(chunk)
+                tmp.flush()
+                try:
+                    report = enterprise_import(
+                        acting_user=user,
+                        path=Path(tmp.name),
+                        filename=upload.name,
+                        dry_run=form.cleaned_data["dry_run"],
+                        allowed_towns=access_towns(user),
+                    )
+                except ApplicationError as exc:
+                    error = exc.message
+    else:
+        form = ImportForm()
+    return render(request, "web/enterprise_import.html", {"form": form, "report": report, "error": error})
