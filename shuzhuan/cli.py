@@ -64,7 +64,7 @@ def serve(
     """启动网页服务 / serve the web application (waitress, static files by whitenoise)."""
     _setup()
     from django.core.management import call_command
-    from waitress import serve as waitress_serve  # type: ignore[import-untyped]
+    from waitress import serve as waitress_serve
 
     from config.wsgi import application
 

@@ -11,11 +11,15 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def firms() -> dict[str, Enterprise]:
-    a = EnterpriseFactory(name="慈溪市甲汽配有限公司", town=town("cixi-guanhaiwei"), industry=industry("auto_parts"))
+    a = EnterpriseFactory(
+        name="慈溪市甲汽配有限公司", town=town("cixi-guanhaiwei"), industry=industry("auto_parts")
+    )
     b = EnterpriseFactory(
         name="慈溪市乙家电有限公司", town=town("cixi-zhouxiang"), industry=industry("home_appliances")
     )
-    c = EnterpriseFactory(name="慈溪市丙轴承有限公司", town=town("cixi-zhouxiang"), industry=industry("bearings"))
+    c = EnterpriseFactory(
+        name="慈溪市丙轴承有限公司", town=town("cixi-zhouxiang"), industry=industry("bearings")
+    )
     add_qualification(a, "national_tech_sme", 2024)
     add_qualification(b, "national_tech_sme", 2023)
     add_qualification(b, "provincial_digital_workshop", 2024)
