@@ -66,9 +66,9 @@ def serve(
     from django.core.management import call_command
     from waitress import serve as waitress_serve
 
-    from config.wsgi import application
-
     call_command("collectstatic", interactive=False, verbosity=0)
+    from config.wsgi import application  # after collectstatic: whitenoise indexes the files at start
+
     typer.echo(f"数转 shuzhuan 已启动：http://{host}:{port}/  (Ctrl+C 停止)")
     waitress_serve(application, host=host, port=port, threads=threads)
 
@@ -91,7 +91,7 @@ def demo_load(
     )
     typer.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
     for a in accounts:
-        typer.echo(f"  {a.username:<18} {a.role:<12} {a.scope}")
+        typer.echo(f"  {a.username:<16} | {a.role} | {a.scope}")
 
 
 def _progress_printer(enabled: bool) -> Any:
