@@ -22,9 +22,9 @@ class County:
 
 @pytest.fixture
 def county(db: None) -> County:
-    own = EnterpriseFactory(name="慈溪市甲汽配有限公司", town=town("cixi-guanhaiwei"))
-    neighbour = EnterpriseFactory(name="慈溪市乙家电有限公司", town=town("cixi-guanhaiwei"))
-    elsewhere = EnterpriseFactory(name="慈溪市丙轴承有限公司", town=town("cixi-zhouxiang"))
+    own = EnterpriseFactory.create(name="慈溪市甲汽配有限公司", town=town("cixi-guanhaiwei"))
+    neighbour = EnterpriseFactory.create(name="慈溪市乙家电有限公司", town=town("cixi-guanhaiwei"))
+    elsewhere = EnterpriseFactory.create(name="慈溪市丙轴承有限公司", town=town("cixi-zhouxiang"))
     add_qualification(own, "national_tech_sme", 2024)
     add_qualification(elsewhere, "ningbo_sample_enterprise", 2024)
     users = {

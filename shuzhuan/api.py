@@ -11,10 +11,11 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
-from shuzhuan.accounts.api import ApiKeyAuth, SessionAuthCsrf
+from shuzhuan.accounts.access import Perm, access_view
+from shuzhuan.accounts.api import AccountLocked, ApiKeyAuth, SessionAuthCsrf
 from shuzhuan.accounts.api import router as accounts_router
 from shuzhuan.core.errors import ApplicationError
 from shuzhuan.enterprises.api import router as enterprises_router
@@ -33,6 +34,8 @@ api = NinjaAPI(
     description="中小企业数字化转型政策与资金管理系统接口。认证：会话 Cookie（需 CSRF）或 `Authorization: Bearer <令牌>`。",
     auth=[ApiKeyAuth(), SessionAuthCsrf()],
     urls_namespace="api-1.0.0",
+    # The interactive docs and the schema are for signed-in users, like every other page.
+    docs_decorator=access_view(Perm.API_TOKEN),
 )
 
 
@@ -59,6 +62,21 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return _error(request, 401, "unauthenticated", "请先登录或提供有效的 API 令牌。")
+
+
+@api.exception_handler(AccountLocked)
+def on_account_locked(request: HttpRequest, exc: AccountLocked) -> HttpResponse:
+    return _error(request, 429, "locked", exc.message, field="username")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """ninja's own refusals: a failed CSRF check on a session request, an unparsable body."""
+    if exc.status_code == 403 and str(exc) == "CSRF check Failed":
+        return _error(request, 403, "csrf_failed", "CSRF 校验失败，请刷新页面后重试。")
+    if exc.status_code == 400:
+        return _error(request, 400, "invalid", "请求格式不正确。", details=str(exc))
+    return _error(request, exc.status_code, "error", str(exc))
 
 
 @api.exception_handler(ValidationError)

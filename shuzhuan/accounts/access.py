@@ -59,11 +59,19 @@ def _active_user(user: Any) -> User | None:
     return user if isinstance(user, User) else None
 
 
+def _role(user: User | None) -> Role | None:
+    """The user's role, or None for no role or a value that is not (or no longer) a Role."""
+    if user is None or not user.role:
+        return None
+    try:
+        return Role(user.role)
+    except ValueError:
+        return None
+
+
 def access_has(user: Any, perm: Perm) -> bool:
-    u = _active_user(user)
-    if u is None or not u.role:
-        return False
-    return Role(u.role) in ROLE_PERMISSIONS[perm]
+    role = _role(_active_user(user))
+    return role is not None and role in ROLE_PERMISSIONS[perm]
 
 
 def access_require(user: Any, perm: Perm) -> User:
@@ -76,7 +84,7 @@ def access_require(user: Any, perm: Perm) -> User:
 def access_scope_region(user: Any) -> Region | None:
     """The region subtree an officer works in; None for roles without a region scope."""
     u = _active_user(user)
-    if u is None or Role(u.role) not in _OFFICERS:
+    if u is None or _role(u) not in _OFFICERS:
         return None
     return u.region
 
@@ -87,8 +95,7 @@ def access_enterprises(user: Any) -> QuerySet[Enterprise]:
     u = _active_user(user)
     if u is None or not access_has(u, Perm.ENTERPRISE_VIEW):
         return base.none()
-    role = Role(u.role)
-    if role == Role.ENTERPRISE:
+    if _role(u) == Role.ENTERPRISE:
         return base.filter(pk=u.enterprise_id) if u.enterprise_id else base.none()
     region = u.region
     if region is None:

@@ -25,7 +25,14 @@ class ApiKeyAuth(HttpBearer):
 
 
 class SessionAuthCsrf(SessionAuth):
-    """The browser session; unsafe methods need the CSRF token, as on the pages."""
+    """The browser session; unsafe methods need the CSRF token, as on the pages.
+
+    ninja checks the token before ``authenticate`` is called and answers 403 without it; the
+    check cannot be switched off here.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(csrf=True)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = request.user
@@ -65,14 +72,25 @@ def account_me(request: HttpRequest) -> dict[str, Any]:
     return user_summary(user)
 
 
+class AccountLocked(Exception):
+    """Too many failed logins for this account name (django-axes); the API answers 429."""
+
+    message = "登录失败次数过多，账户已锁定，请稍后再试或联系管理员。"
+
+
 @router.post(
     "/token", response=TokenOut, auth=None, operation_id="account_token_create", summary="用密码换取 API 令牌"
 )
 def account_token_create(request: HttpRequest, payload: TokenIn) -> dict[str, Any]:
     credentials = {"username": payload.username}
     if AxesProxyHandler.is_locked(request, credentials):
-        raise ApplicationError("登录失败次数过多，账户已锁定，请稍后再试或联系管理员。", field="username")
+        raise AccountLocked()
     user = authenticate(request, username=payload.username, password=payload.password)
+    if getattr(request, "axes_locked_out", False):
+        # This failure reached the limit. Answer in JSON like every other API error, instead of
+        # letting AxesMiddleware swap in the HTML lockout page.
+        request.axes_locked_out = False  # type: ignore[attr-defined]
+        raise AccountLocked()
     if user is None or not isinstance(user, User):
         raise ApplicationError("用户名或密码错误。", field="password")
     access_require(user, Perm.API_TOKEN)

@@ -56,7 +56,10 @@ class User(AbstractUser):
 
     @property
     def role_label(self) -> str:
-        return Role(self.role).label if self.role else ""
+        try:
+            return Role(self.role).label if self.role else ""
+        except ValueError:  # a value no longer in Role: show it rather than fail the page
+            return self.role
 
 
 class ApiToken(models.Model):

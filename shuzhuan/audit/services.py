@@ -134,7 +134,18 @@ def audit_verify() -> AuditVerification:
         prev_hash = entry.hash
         expected_seq += 1
         checked += 1
+    # The head row remembers the last entry written through audit_record, so removing the
+    # newest entries, rewriting the last one or appending rows behind its back shows up here.
     head = AuditChainHead.objects.filter(id=1).first()
-    if head is not None and head.last_seq != checked:
+    if head is None:
+        if checked:
+            return AuditVerification(False, checked, checked, "the chain head row is missing")
+        return AuditVerification(True, checked)
+    if head.last_seq > checked:
         return AuditVerification(False, checked, checked + 1, f"entry #{checked + 1} was removed")
+    if head.last_seq < checked:
+        seq = head.last_seq + 1
+        return AuditVerification(False, checked, seq, f"entry #{seq} was added outside audit_record")
+    if checked and head.last_hash != prev_hash:
+        return AuditVerification(False, checked, checked, f"entry #{checked} does not match the chain head")
     return AuditVerification(True, checked)

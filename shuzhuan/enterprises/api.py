@@ -1,6 +1,7 @@
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
@@ -58,9 +59,33 @@ class EnterpriseOut(Schema):
     has_rd_activity: bool
     status: str
 
+    # Built from an Enterprise row (queried with town and industry, see access_enterprises).
+    @staticmethod
+    def resolve_town(obj: Enterprise) -> str:
+        return obj.town.code
+
+    @staticmethod
+    def resolve_town_name(obj: Enterprise) -> str:
+        return obj.town.name
+
+    @staticmethod
+    def resolve_industry(obj: Enterprise) -> str | None:
+        return obj.industry.code if obj.industry else None
+
+    @staticmethod
+    def resolve_industry_name(obj: Enterprise) -> str | None:
+        return obj.industry.name if obj.industry else None
+
 
 class EnterpriseDetailOut(EnterpriseOut):
     qualifications: list[QualificationOut]
+
+    @staticmethod
+    def resolve_qualifications(obj: Enterprise) -> list[dict[str, Any]]:
+        return [
+            {"type": q.type.code, "name": q.type.name, "level": q.type.level, "year": q.year}
+            for q in enterprise_qualifications(obj)
+        ]
 
 
 class EnterpriseFilterIn(Schema):
@@ -72,47 +97,15 @@ class EnterpriseFilterIn(Schema):
     status: str = ""
 
 
-def _enterprise_out(e: Enterprise) -> dict[str, Any]:
-    return {
-        "uscc": e.uscc,
-        "name": e.name,
-        "town": e.town.code,
-        "town_name": e.town.name,
-        "industry": e.industry.code if e.industry else None,
-        "industry_name": e.industry.name if e.industry else None,
-        "is_sme": e.is_sme,
-        "above_scale": e.above_scale,
-        "employees": e.employees,
-        "revenue": e.revenue,
-        "has_rd_activity": e.has_rd_activity,
-        "status": e.status,
-    }
-
-
 @router.get(
     "/", response=list[EnterpriseOut], operation_id="enterprise_list", summary="企业列表（按权限范围）"
 )
 @paginate(PageNumberPagination, page_size=50)
-def enterprise_list(request: HttpRequest, filters: Query[EnterpriseFilterIn]) -> list[dict[str, Any]] | Any:
+def enterprise_list(request: HttpRequest, filters: Query[EnterpriseFilterIn]) -> QuerySet[Enterprise]:
+    # Returns the queryset: the paginator counts it and slices it (LIMIT/OFFSET), and only the
+    # rows of the page become EnterpriseOut. (A docstring here would become the API description.)
     user = access_require(request.auth, Perm.ENTERPRISE_LIST)  # type: ignore[attr-defined]
-    qs = enterprise_filter(access_enterprises(user), EnterpriseFilter(**filters.dict()))
-    return _LazyOut(qs)
-
-
-class _LazyOut:
-    """Lets the paginator slice the queryset before rows are turned into dicts."""
-
-    def __init__(self, qs: Any) -> None:
-        self.qs = qs
-
-    def __len__(self) -> int:
-        return int(self.qs.count())
-
-    def count(self) -> int:
-        return len(self)
-
-    def __getitem__(self, item: slice) -> list[dict[str, Any]]:
-        return [_enterprise_out(e) for e in self.qs[item]]
+    return enterprise_filter(access_enterprises(user), EnterpriseFilter(**filters.dict()))
 
 
 @router.get("/towns", response=list[RegionOut], operation_id="town_list", summary="权限范围内的镇（街道）")
@@ -141,11 +134,5 @@ def qualification_type_list_op(request: HttpRequest) -> Any:
 @router.get(
     "/{uscc}", response=EnterpriseDetailOut, operation_id="enterprise_get", summary="企业详情（含资质）"
 )
-def enterprise_get(request: HttpRequest, uscc: str) -> dict[str, Any]:
-    enterprise = access_enterprise(request.auth, uscc)  # type: ignore[attr-defined]
-    out = _enterprise_out(enterprise)
-    out["qualifications"] = [
-        {"type": q.type.code, "name": q.type.name, "level": q.type.level, "year": q.year}
-        for q in enterprise_qualifications(enterprise)
-    ]
-    return out
+def enterprise_get(request: HttpRequest, uscc: str) -> Enterprise:
+    return access_enterprise(request.auth, uscc)  # type: ignore[attr-defined]

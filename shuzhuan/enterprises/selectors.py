@@ -19,6 +19,13 @@ class EnterpriseFilter:
     year: int | None = None
     status: str = ""
 
+    @property
+    def active(self) -> bool:
+        """Whether any condition narrows the list (for "no match" versus "nothing here yet")."""
+        return bool(
+            self.q.strip() or self.town or self.industry or self.qualification or self.year or self.status
+        )
+
 
 def enterprise_filter(queryset: QuerySet[Enterprise], filters: EnterpriseFilter) -> QuerySet[Enterprise]:
     qs = queryset

@@ -4,11 +4,25 @@ from typing import Any
 
 from django.http import HttpRequest
 
+# Which navigation item is active on which page (URL names of the ``web`` namespace).
+_NAV_KEY_BY_URL_NAME = {
+    "home": "home",
+    "enterprise_list": "enterprises",
+    "enterprise_detail": "enterprises",
+    "enterprise_export": "enterprises",
+    "my_enterprise": "enterprises",
+    "enterprise_import": "import",
+}
+
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     from shuzhuan.accounts.access import access_navigation
 
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
-    return {"nav_items": access_navigation(user)}
+        return {"nav_items": [], "active_nav": ""}
+    match = getattr(request, "resolver_match", None)
+    active = ""
+    if match is not None and match.namespace == "web":
+        active = _NAV_KEY_BY_URL_NAME.get(match.url_name or "", "")
+    return {"nav_items": access_navigation(user), "active_nav": active}

@@ -18,6 +18,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shuzhuan.accounts.access import (
@@ -31,6 +32,7 @@ from shuzhuan.accounts.access import (
     access_view,
 )
 from shuzhuan.accounts.models import Role
+from shuzhuan.accounts.selectors import login_attempts_left
 from shuzhuan.core.errors import ApplicationError
 from shuzhuan.enterprises.imports import enterprise_export_xlsx, enterprise_import
 from shuzhuan.enterprises.models import Enterprise
@@ -41,17 +43,26 @@ from shuzhuan.enterprises.selectors import (
     industry_list,
     qualification_type_list,
 )
+from shuzhuan.web.templatetags.shuzhuan_web import duration_zh
 
 
 class LoginForm(AuthenticationForm):
     error_messages = {
-        "invalid_login": "用户名或密码错误。连续输错 %(limit)s 次将锁定账户。",
+        "invalid_login": "用户名或密码错误。还可尝试 %(left)s 次，连续输错 %(limit)s 次将锁定账户 %(cooloff)s。",
         "inactive": "该账户已停用。",
     }
 
     def get_invalid_login_error(self) -> forms.ValidationError:
+        username = self.cleaned_data.get("username") or ""
+        left = login_attempts_left(self.request, username) if self.request is not None else None
+        limit = settings.AXES_FAILURE_LIMIT
         return forms.ValidationError(
-            self.error_messages["invalid_login"] % {"limit": settings.AXES_FAILURE_LIMIT},
+            self.error_messages["invalid_login"]
+            % {
+                "left": limit if left is None else left,
+                "limit": limit,
+                "cooloff": duration_zh(settings.AXES_COOLOFF_TIME),
+            },
             code="invalid_login",
         )
 
@@ -60,6 +71,12 @@ class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["failure_limit"] = settings.AXES_FAILURE_LIMIT
+        context["cooloff"] = duration_zh(settings.AXES_COOLOFF_TIME)
+        return context
 
 
 @require_POST
@@ -77,10 +94,14 @@ def home(request: HttpRequest) -> HttpResponse:
         context["enterprise_count"] = visible.count()
         context["above_scale_count"] = visible.filter(above_scale=True).count()
         context["by_town"] = (
-            visible.values("town__name").annotate(n=Count("id")).order_by("-n", "town__name")[:25]
+            visible.values("town__code", "town__name")
+            .annotate(n=Count("id"))
+            .order_by("-n", "town__name")[:25]
         )
         context["by_industry"] = (
-            visible.values("industry__name").annotate(n=Count("id")).order_by("-n", "industry__name")
+            visible.values("industry__code", "industry__name")
+            .annotate(n=Count("id"))
+            .order_by("-n", "industry__name")
         )
     elif getattr(user, "role", None) == Role.ENTERPRISE:
         context["enterprise"] = access_enterprises(user).first()
@@ -96,6 +117,14 @@ def _filters_from(request: HttpRequest) -> EnterpriseFilter:
         qualification=request.GET.get("qualification", ""),
         year=int(year_raw) if year_raw.isdigit() else None,
         status=request.GET.get("status", ""),
+    )
+
+
+def _wants_fragment(request: HttpRequest) -> bool:
+    """An htmx request for the result rows only (a history restore needs the whole page)."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
     )
 
 
@@ -115,11 +144,13 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
         "statuses": Enterprise.Status.choices,
         "query": query.urlencode(),
         "can_export": access_has(request.user, Perm.ENTERPRISE_EXPORT),
+        "can_import": access_has(request.user, Perm.ENTERPRISE_IMPORT),
     }
-    template = (
-        "web/_enterprise_rows.html" if request.headers.get("HX-Request") else "web/enterprise_list.html"
-    )
-    return render(request, template, context)
+    template = "web/_enterprise_rows.html" if _wants_fragment(request) else "web/enterprise_list.html"
+    response = render(request, template, context)
+    # The same URL answers with the rows or the whole page: caches must keep them apart.
+    patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
+    return response
 
 
 @access_view(Perm.ENTERPRISE_VIEW)
@@ -128,7 +159,11 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     return render(
         request,
         "web/enterprise_detail.html",
-        {"enterprise": enterprise, "qualifications": enterprise_qualifications(enterprise)},
+        {
+            "enterprise": enterprise,
+            "qualifications": enterprise_qualifications(enterprise),
+            "can_list": access_has(request.user, Perm.ENTERPRISE_LIST),
+        },
     )
 
 
@@ -192,4 +227,10 @@ def enterprise_import_view(request: HttpRequest) -> HttpResponse:
                     error = exc.message
     else:
         form = ImportForm()
-    return render(request, "web/enterprise_import.html", {"form": form, "report": report, "error": error})
+    context = {
+        "form": form,
+        "report": report,
+        "error": error,
+        "max_mb": settings.SHUZHUAN_IMPORT_MAX_BYTES // (1024 * 1024),
+    }
+    return render(request, "web/enterprise_import.html", context)

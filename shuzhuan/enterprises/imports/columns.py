@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from shuzhuan.core.text import squash
 
+HEADER_SCAN_ROWS = 20  # the header must be within the first rows (title rows may stand above it)
+
 
 @dataclass(frozen=True)
 class Column:
@@ -83,8 +85,17 @@ for _col in COLUMNS:
         _ALIAS_TO_KEY.setdefault(normalize_header(_alias), _col.key)
 
 
+# "2024年营业收入（万元）", "从业人数（人）": a leading year or a "(人)" unit is not part of the name.
+_YEAR_PREFIX = re.compile(r"^(19|20)\d{2}年度?")
+_PERSON_UNIT = re.compile(r"\((人|名|个)\)$")
+
+
 def header_key(text: object) -> str | None:
-    return _ALIAS_TO_KEY.get(normalize_header(text))
+    norm = normalize_header(text)
+    key = _ALIAS_TO_KEY.get(norm)
+    if key is None:
+        key = _ALIAS_TO_KEY.get(_PERSON_UNIT.sub("", _YEAR_PREFIX.sub("", norm)))
+    return key
 
 
 def revenue_unit_is_yuan(header_text: object) -> bool:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+
+from django.utils import timezone
 
 from shuzhuan.core.money import WAN, to_yuan
 from shuzhuan.core.text import clean_cell, squash
@@ -97,10 +100,19 @@ def parse_revenue(value: object, *, in_yuan: bool) -> Decimal | None:
     return yuan
 
 
+_PAREN = re.compile(r"\(.*?\)|\[.*?\]")
+
+
 def parse_status(value: object) -> str | None:
+    """Also the wording of the national credit-information system, e.g. "存续（在营、开业、在册）"
+    or "吊销，未注销": the words in brackets or after a comma only qualify the first one."""
     if is_blank(value):
         return None
-    status = _STATUS.get(squash(value).lower())
+    text = squash(value).lower()
+    status = _STATUS.get(text)
+    if status is None:
+        head = _PAREN.sub("", text).split(",")[0]
+        status = _STATUS.get(head) or _STATUS.get(head.removesuffix("企业"))
     if status is None:
         raise CellError(f"经营状态“{clean_cell(value)}”无法识别（可填：存续、注销、吊销、迁出）")
     return str(status)
@@ -123,15 +135,17 @@ class TownResolver:
         )
 
     def resolve(self, value: object) -> Region | None:
+        """Strips any chain of province/city/county names in front ("浙江省宁波市慈溪市观海卫镇")."""
         text = _key(clean_cell(value))
-        found = self._towns.get(text)
-        if found is None:
-            for prefix in self._prefixes:
-                if text.startswith(prefix):
-                    found = self._towns.get(text[len(prefix) :])
-                    if found is not None:
-                        break
-        return found
+        while text:
+            found = self._towns.get(text)
+            if found is not None:
+                return found
+            prefix = next((p for p in self._prefixes if p and text.startswith(p)), None)
+            if prefix is None:
+                return None
+            text = text[len(prefix) :]
+        return None
 
 
 class IndustryResolver:
@@ -153,7 +167,8 @@ class IndustryResolver:
 _YEAR_AFTER = re.compile(r"^(?P<name>.+?)[(\[]?(?P<year>(19|20)\d{2})年?(度)?[)\]]?$")
 _YEAR_BEFORE = re.compile(r"^(?P<year>(19|20)\d{2})年?(度)?(?P<name>.+)$")
 _CODE_YEAR = re.compile(r"^(?P<name>[a-z_]+)[:=](?P<year>(19|20)\d{2})$")
-_SPLIT = re.compile(r"[;；,，、\n|/]+")
+_SPLIT = re.compile(r"[;；,，、\r\n|/]+")
+FIRST_QUALIFICATION_YEAR = 1990  # the database refuses earlier years (qualification_year_range)
 
 
 @dataclass(frozen=True)
@@ -177,16 +192,23 @@ class QualificationResolver:
         if is_blank(value):
             return []
         refs: list[QualificationRef] = []
-        for token in _SPLIT.split(clean_cell(value)):
+        # Split before clean_cell() folds line breaks (Alt+Enter inside a cell) into spaces.
+        text = unicodedata.normalize("NFKC", str(value))
+        latest = timezone.localdate().year + 1
+        for raw_token in _SPLIT.split(text):
+            token = clean_cell(raw_token)
             item = _qkey(token)
             if not item:
                 continue
             match = _CODE_YEAR.match(item) or _YEAR_AFTER.match(item) or _YEAR_BEFORE.match(item)
             if match is None:
-                raise CellError(f"资质“{token.strip()}”缺少年度，应写作如“国家科技型中小企业(2024)”")
+                raise CellError(f"资质“{token}”缺少年度，应写作如“国家科技型中小企业(2024)”")
             name = match.group("name").strip("()[]（）")
             qtype = self._by.get(name)
             if qtype is None:
-                raise CellError(f"资质“{token.strip()}”无法识别")
-            refs.append(QualificationRef(qtype, int(match.group("year"))))
+                raise CellError(f"资质“{token}”无法识别")
+            year = int(match.group("year"))
+            if not FIRST_QUALIFICATION_YEAR <= year <= latest:
+                raise CellError(f"资质“{token}”的年度{year}不在{FIRST_QUALIFICATION_YEAR}—{latest}年之间")
+            refs.append(QualificationRef(qtype, year))
         return refs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Iterator
@@ -11,9 +12,12 @@ import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
 
 from shuzhuan.core.errors import ApplicationError
+from shuzhuan.enterprises.imports.columns import HEADER_SCAN_ROWS, header_key
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_DELIMITERS = (",", "\t", ";")
 
 
 def sniff_kind(path: Path) -> str:
@@ -25,6 +29,8 @@ def sniff_kind(path: Path) -> str:
         raise ApplicationError(f"无法读取文件：{path}（{exc.strerror}）", field="file") from None
     if head.startswith(_ZIP_MAGIC):
         return "xlsx"
+    if head.startswith(_UTF16_BOMS):  # Excel's "Unicode 文本" export: UTF-16, tab-separated
+        return "csv"
     if head.startswith(_OLE_MAGIC):
         raise ApplicationError("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 后再导入", field="file")
     if not head:
@@ -80,7 +86,8 @@ class RowSource:
     def _csv_rows(self) -> Iterator[tuple[int, tuple[object, ...]]]:
         raw = self.path.read_bytes()
         text: str | None = None
-        for encoding in ("utf-8-sig", "gb18030"):
+        encodings = ("utf-16",) if raw.startswith(_UTF16_BOMS) else ("utf-8-sig", "gb18030")
+        for encoding in encodings:
             try:
                 text = raw.decode(encoding)
                 break
@@ -88,15 +95,33 @@ class RowSource:
                 continue
         if text is None:
             raise ApplicationError("无法识别 CSV 文件的编码，请保存为 UTF-8 或 GBK 编码", field="file")
-        sample = text[:4096]
-        try:
-            dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
-        except csv.Error:
-            dialect = csv.excel
+        del raw
         self.total = text.count("\n") + 1
-        reader = csv.reader(io.StringIO(text), dialect)
+        reader = csv.reader(io.StringIO(text), delimiter=_guess_delimiter(text))
         try:
             for number, row in enumerate(reader, start=1):
                 yield number, tuple(row)
         except csv.Error as exc:
             raise ApplicationError(f"CSV 文件第{reader.line_num}行格式错误：{exc}", field="file") from None
+
+
+def _guess_delimiter(text: str) -> str:
+    """The delimiter under which the first rows contain the most recognised column headers.
+
+    csv.Sniffer gives up on a sample with an empty line or a title row and then falls back to
+    the comma, which splits a tab-separated file's "1,234" and loses its header; the headers
+    themselves are a far better witness. Ties go to the comma.
+    """
+    head = text[:65536]
+    best, best_score = ",", 0
+    for delimiter in _DELIMITERS:
+        reader = csv.reader(io.StringIO(head), delimiter=delimiter)
+        score = 0
+        try:
+            for _, row in zip(range(HEADER_SCAN_ROWS), reader, strict=False):
+                score = max(score, len({k for cell in row if (k := header_key(cell)) is not None}))
+        except csv.Error:
+            continue
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best

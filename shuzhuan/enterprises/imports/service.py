@@ -11,11 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from shuzhuan.audit.services import audit_record
 from shuzhuan.core.errors import ApplicationError
 from shuzhuan.core.text import clean_cell
-from shuzhuan.enterprises.imports.columns import COLUMN_BY_KEY, COLUMNS, header_key, revenue_unit_is_yuan
+from shuzhuan.enterprises.imports.columns import (
+    COLUMN_BY_KEY,
+    COLUMNS,
+    HEADER_SCAN_ROWS,
+    header_key,
+    revenue_unit_is_yuan,
+)
 from shuzhuan.enterprises.imports.parsing import (
     CellError,
     IndustryResolver,
@@ -32,7 +39,6 @@ from shuzhuan.enterprises.imports.readers import RowSource
 from shuzhuan.enterprises.models import Enterprise, Industry, Qualification, QualificationType, Region
 from shuzhuan.enterprises.uscc import uscc_validate
 
-HEADER_SCAN_ROWS = 20
 CHUNK = 2000
 ProgressFn = Callable[[int, int | None], None]
 
@@ -139,7 +145,7 @@ def _parse_row(
     except ApplicationError as exc:
         reasons.append(exc.message)
     name = clean_cell(cell.get("name"))
-    if not name:
+    if is_blank(name):
         reasons.append("企业名称为空")
     elif len(name) > 200:
         reasons.append("企业名称超过200个字")
@@ -241,7 +247,8 @@ def enterprise_import(
 
         parsed: dict[str, _Parsed] = {}
         for number, cells in rows:
-            if all(is_blank(c) for c in cells):
+            # Blank in every column we read: an empty line, or a template row with only 序号 filled.
+            if all(idx >= len(cells) or is_blank(cells[idx]) for idx in mapping):
                 continue
             report.rows += 1
             item, reasons = _parse_row(
@@ -321,7 +328,11 @@ def _apply(
     with transaction.atomic():
         Enterprise.objects.bulk_create(to_create, batch_size=1000)
         if to_update:
-            Enterprise.objects.bulk_update(to_update, fields=[f for f in FIELDS], batch_size=1000)
+            # bulk_update() bypasses auto_now, so stamp updated_at by hand.
+            now = timezone.now()
+            for obj in to_update:
+                obj.updated_at = now
+            Enterprise.objects.bulk_update(to_update, fields=[*FIELDS, "updated_at"], batch_size=1000)
         if new_quals:
             id_by_uscc = {u: row["id"] for u, row in existing.items()}
             need = sorted({u for u, _, _ in new_quals if u not in id_by_uscc})

@@ -11,13 +11,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def firms() -> dict[str, Enterprise]:
-    a = EnterpriseFactory(
+    a = EnterpriseFactory.create(
         name="慈溪市甲汽配有限公司", town=town("cixi-guanhaiwei"), industry=industry("auto_parts")
     )
-    b = EnterpriseFactory(
+    b = EnterpriseFactory.create(
         name="慈溪市乙家电有限公司", town=town("cixi-zhouxiang"), industry=industry("home_appliances")
     )
-    c = EnterpriseFactory(
+    c = EnterpriseFactory.create(
         name="慈溪市丙轴承有限公司", town=town("cixi-zhouxiang"), industry=industry("bearings")
     )
     add_qualification(a, "national_tech_sme", 2024)

@@ -1,0 +1,21 @@
+"""Template filters for the pages: durations in Chinese, and the like."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def duration_zh(value: timedelta | None) -> str:
+    """``timedelta(minutes=30)`` → ``30 分钟``; ``timedelta(hours=1, minutes=5)`` → ``1 小时 5 分钟``."""
+    if not isinstance(value, timedelta):
+        return ""
+    minutes = max(round(value.total_seconds() / 60), 1) if value.total_seconds() > 0 else 0
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [f"{n} {unit}" for n, unit in ((days, "天"), (hours, "小时"), (minutes, "分钟")) if n]
+    return " ".join(parts) or "0 分钟"
