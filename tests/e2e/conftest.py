@@ -1,8 +1,11 @@
 """Browser tests in real Chromium (Debian's /usr/bin/chromium), driven by Playwright.
 
 * One browser per session; a fresh browser context (cookies, storage) per test.
-* The app runs in pytest-django's ``live_server`` (static files served by the staticfiles
-  finders, so the npm Bootstrap and htmx under ``node_modules`` load exactly as in production).
+* The app runs in pytest-django's ``live_server``; static files come through the staticfiles
+  finders, i.e. the same npm Bootstrap and htmx (``node_modules``, ``STATICFILES_DIRS``) that
+  ``collectstatic`` gathers for production — never a CDN. A page whose CSS/JS fails to load
+  fails its test.
+* The enterprise-list screenshot lands in the test's ``tmp_path`` (``--basetemp=DIR`` to keep it).
 * Every test here is marked ``e2e`` automatically: ``scripts/test.sh`` runs the unit suites with
   ``-m "not e2e"`` and these with ``-m e2e tests/e2e``.
 * No Chromium → the tests skip with the reason (``scripts/test.sh`` makes that a failure under CI).
