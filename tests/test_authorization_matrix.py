@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -30,7 +31,9 @@ from conftest import County
 from shuzhuan.accounts.services import api_token_create
 from shuzhuan.accounts.tests.factories import PASSWORD
 from shuzhuan.api import api
+from shuzhuan.core.models import BackgroundTask
 from shuzhuan.enterprises.models import Enterprise
+from shuzhuan.enterprises.tasks import IMPORT_TASK
 from shuzhuan.enterprises.tests.factories import EnterpriseFactory, make_uscc, town
 
 if TYPE_CHECKING:
@@ -57,7 +60,7 @@ class Case:
     route: str  # the pattern as the resolver spells it, e.g. "enterprises/<str:uscc>/"
     method: str
     expect: tuple[Outcome, ...]  # one per ROLES entry, in that order
-    target: str = ""  # own | neighbour | elsewhere | missing, for a <uscc> parameter
+    target: str = ""  # own | neighbour | elsewhere | missing (a <uscc>), task | task_other (an import task)
     data: dict[str, Any] | None = None
     bearer: bool = False  # also check with an API token instead of the session
 
@@ -96,6 +99,11 @@ CASES: list[Case] = [
     Case("enterprises/import/", "GET", BUREAU_ONLY),
     Case("enterprises/import/", "POST", BUREAU_ONLY, data={"dry_run": "on"}),  # no file: form errors
     Case("enterprises/import/", "DELETE", ALL_405),
+    # An import task: only the bureau officer who started it sees it; another's task is a 404.
+    Case("enterprises/import/<uuid:task_id>/", "GET", BUREAU_ONLY, target="task"),
+    Case("enterprises/import/<uuid:task_id>/", "GET",
+         (LOGIN, 404, 403, 403, 403, 403, 403), target="task_other"),
+    Case("enterprises/import/<uuid:task_id>/", "POST", ALL_405, target="task"),
     Case("enterprises/mine/", "GET",
          (LOGIN, Redirect("/enterprises/"), Redirect("/enterprises/"), Redirect("/enterprises/{own}/"),
           403, 403, Redirect("/enterprises/"))),
@@ -200,7 +208,17 @@ def test_every_operation_row_is_also_checked_with_a_token() -> None:
 # --- the matrix -------------------------------------------------------------------------
 
 
+def _import_task(owner_id: int | None) -> str:
+    job = BackgroundTask.objects.create(
+        id=uuid.uuid4(), kind=IMPORT_TASK, owner_id=owner_id, params={"filename": "名单.xlsx"}
+    )
+    return str(job.pk)
+
+
 def _url(case: Case, county: County) -> str:
+    if case.target.startswith("task"):
+        owner = county.users["bureau_officer"].pk if case.target == "task" else None
+        return "/" + _PARAM.sub(_import_task(owner), case.route)
     uscc = {
         "own": county.own.uscc,
         "neighbour": county.neighbour.uscc,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
+import uuid
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,8 +33,8 @@ from shuzhuan.accounts.access import (
 )
 from shuzhuan.accounts.models import Role
 from shuzhuan.accounts.selectors import login_attempts_left
-from shuzhuan.core.errors import ApplicationError
-from shuzhuan.enterprises.imports import enterprise_export_xlsx, enterprise_import
+from shuzhuan.core.tasks import task_get, task_submit
+from shuzhuan.enterprises.imports import enterprise_export_xlsx
 from shuzhuan.enterprises.models import Enterprise
 from shuzhuan.enterprises.selectors import (
     EnterpriseFilter,
@@ -43,6 +43,7 @@ from shuzhuan.enterprises.selectors import (
     industry_list,
     qualification_type_list,
 )
+from shuzhuan.enterprises.tasks import IMPORT_TASK
 from shuzhuan.web.templatetags.shuzhuan_web import duration_zh
 
 
@@ -203,34 +204,45 @@ class ImportForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 @access_view(Perm.ENTERPRISE_IMPORT)
 def enterprise_import_view(request: HttpRequest) -> HttpResponse:
+    """Upload → stored outside the web root → background import task → its progress page."""
     user = access_require(request.user, Perm.ENTERPRISE_IMPORT)
-    report = None
-    error = None
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            suffix = Path(upload.name).suffix.lower()
-            with tempfile.NamedTemporaryFile(suffix=suffix, dir=settings.VAR_DIR) as tmp:
+            folder = Path(settings.UPLOAD_DIR) / "imports"
+            folder.mkdir(parents=True, exist_ok=True)
+            stored = folder / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
+            with stored.open("wb") as fh:
                 for chunk in upload.chunks():
-                    tmp.write(chunk)
-                tmp.flush()
-                try:
-                    report = enterprise_import(
-                        acting_user=user,
-                        path=Path(tmp.name),
-                        filename=upload.name,
-                        dry_run=form.cleaned_data["dry_run"],
-                        allowed_towns=access_towns(user),
-                    )
-                except ApplicationError as exc:
-                    error = exc.message
+                    fh.write(chunk)
+            job = task_submit(
+                kind=IMPORT_TASK,
+                owner_id=user.pk,
+                params={
+                    "path": str(stored),
+                    "filename": upload.name,
+                    "dry_run": form.cleaned_data["dry_run"],
+                    "user_id": user.pk,
+                    "allowed_town_ids": list(access_towns(user).values_list("pk", flat=True)),
+                },
+            )
+            return redirect("web:enterprise_import_task", task_id=job.pk)
     else:
         form = ImportForm()
-    context = {
-        "form": form,
-        "report": report,
-        "error": error,
-        "max_mb": settings.SHUZHUAN_IMPORT_MAX_BYTES // (1024 * 1024),
-    }
+    context = {"form": form, "max_mb": settings.SHUZHUAN_IMPORT_MAX_BYTES // (1024 * 1024)}
     return render(request, "web/enterprise_import.html", context)
+
+
+@require_http_methods(["GET"])
+@access_view(Perm.ENTERPRISE_IMPORT)
+def enterprise_import_task(request: HttpRequest, task_id: uuid.UUID) -> HttpResponse:
+    """Progress of one import, then its row report. Only the officer who started it sees it."""
+    user = access_require(request.user, Perm.ENTERPRISE_IMPORT)
+    job = task_get(task_id)
+    if job is None or job.kind != IMPORT_TASK or job.owner_id != user.pk:
+        raise Http404("没有找到该导入任务。")
+    context = {"job": job, "report": job.result if job.finished else None, "error": job.error}
+    if request.headers.get("HX-Request"):
+        return render(request, "web/_import_progress.html", context)
+    return render(request, "web/enterprise_import_task.html", context)

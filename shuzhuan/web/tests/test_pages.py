@@ -3,12 +3,17 @@ messages. The same flows in real Chromium are in tests/e2e."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
 
 from conftest import County
+from shuzhuan.core.models import BackgroundTask
+from shuzhuan.enterprises.models import Enterprise
 from shuzhuan.enterprises.selectors import EnterpriseFilter
 from shuzhuan.web.templatetags.shuzhuan_web import duration_zh
 
@@ -98,3 +103,54 @@ def test_error_pages_render_in_the_layout(county: County) -> None:
     assert forbidden.status_code == 403
     assert 'data-testid="forbidden"' in forbidden.content.decode()
     assert 'data-testid="nav"' in forbidden.content.decode()
+
+
+def _upload(name: str, body: bytes) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, body, content_type="text/csv")
+
+
+def test_import_runs_as_a_task_and_shows_its_report(
+    county: County, settings: Any, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.UPLOAD_DIR = tmp_path
+    client = _client(county, "bureau_officer")
+    csv_text = (
+        "企业名称,统一社会信用代码,镇街\n慈溪市新导入有限公司,91330282MA0000009X,观海卫\n坏行,123,观海卫\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/enterprises/import/", {"file": _upload("名单.csv", csv_text.encode("utf-8"))}
+        )
+    assert response.status_code == 302
+    job = BackgroundTask.objects.get()
+    assert response["Location"] == f"/enterprises/import/{job.pk}/"
+    assert job.status == BackgroundTask.Status.SUCCEEDED and job.owner_id == county.users["bureau_officer"].pk
+    page = client.get(response["Location"]).content.decode()
+    assert "导入完成" in page and 'data-testid="rejected-row"><td>3</td>' in page
+    assert 'data-testid="rejected-row"><td>2</td>' not in page
+    assert Enterprise.objects.get(uscc=good).town.code == "cixi-guanhaiwei"
+    # the stored upload is removed once the task has run
+    assert not any((tmp_path / "imports").iterdir())
+
+
+def test_import_task_page_shows_progress_until_done(county: County) -> None:
+    user = county.users["bureau_officer"]
+    job = BackgroundTask.objects.create(
+        id=uuid.uuid4(),
+        kind="enterprise_import",
+        owner_id=user.pk,
+        status=BackgroundTask.Status.RUNNING,
+        done=1000,
+        total=5000,
+        params={"filename": "大名单.xlsx", "dry_run": False},
+    )
+    client = _client(county, "bureau_officer")
+    partial = client.get(f"/enterprises/import/{job.pk}/", headers={"HX-Request": "true"}).content.decode()
+    assert "20%" in partial and "hx-get" in partial and "<html" not in partial
+    BackgroundTask.objects.filter(pk=job.pk).update(
+        status=BackgroundTask.Status.FAILED, error="第1行到第20行中没有找到表头"
+    )
+    done = client.get(f"/enterprises/import/{job.pk}/", headers={"HX-Request": "true"}).content.decode()
+    assert "hx-get" not in done and "没有找到表头" in done
