@@ -116,9 +116,8 @@ def test_import_runs_as_a_task_and_shows_its_report(
 ) -> None:
     settings.UPLOAD_DIR = tmp_path
     client = _client(county, "bureau_officer")
-    csv_text = (
-        "企业名称,统一社会信用代码,镇街\n慈溪市新导入有限公司,91330282MA0000009X,观海卫\n坏行,123,观海卫\n"
-    )
+    good = make_uscc(4242)
+    csv_text = f"企业名称,统一社会信用代码,镇街\n慈溪市新导入有限公司,{good},观海卫\n坏行,123,观海卫\n"
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             "/enterprises/import/", {"file": _upload("名单.csv", csv_text.encode("utf-8"))}
