@@ -15,6 +15,7 @@ from conftest import County
 from shuzhuan.core.models import BackgroundTask
 from shuzhuan.enterprises.models import Enterprise
 from shuzhuan.enterprises.selectors import EnterpriseFilter
+from shuzhuan.enterprises.tests.factories import make_uscc
 from shuzhuan.web.templatetags.shuzhuan_web import duration_zh
 
 
