@@ -4,8 +4,10 @@ Generates a realistic, messy .xlsx over the 慈溪市 towns and industries (a fe
 of every kind the importer reports), then measures, each in a fresh process:
 
   baseline   plain openpyxl read-only iteration of the same file: no validation, no database
+  reader     the importer's workbook reader (python-calamine) alone: no validation, no database
   import     ``shuzhuan enterprises import FILE --json`` into a fresh SQLite database
   re-import  the same command again (the idempotent path: nothing created, nothing updated)
+  update     next year's sheet: the same enterprises, every revenue changed (every row updated)
 
 Wall time and peak RSS come from ``os.wait4`` on each child. The report is checked against what
 the generator knows (every bad row by Excel row number, no good row lost, re-import idempotent),
@@ -68,6 +70,22 @@ for row in wb.worksheets[0].iter_rows(values_only=True):
 wb.close()
 print(n)
 """
+READER_ONLY = """
+import sys
+from pathlib import Path
+import django
+django.setup()  # the package imports its models; the CLI pays the same start-up
+from shuzhuan.enterprises.imports.readers import RowSource
+n = sum(1 for _ in RowSource(Path(sys.argv[1])))
+print(n)
+"""
+# What the same run measured before the importer read workbooks with python-calamine and wrote
+# with executemany (openpyxl read-only + bulk_create/bulk_update), on the same machine.
+HISTORY = (
+    "Before the importer read workbooks with python-calamine instead of openpyxl and wrote "
+    "with `executemany` instead of `bulk_create`/`bulk_update`, the same runs took: import 55.9 s / "
+    "236 MiB, re-import 39.6 s / 247 MiB, and the update run 207.6 s / 1.4 GiB — over both targets."
+)
 
 
 # --------------------------------------------------------------------------- the workbook
@@ -95,7 +113,7 @@ def _full_width(text: str) -> str:
     return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
 
 
-def generate(path: Path, rows: int, *, bad_share: float, seed: int) -> Generated:
+def generate(path: Path, rows: int, *, bad_share: float, seed: int, revenue_factor: float = 1.0) -> Generated:
     from openpyxl import Workbook
 
     rng = random.Random(seed)
@@ -126,7 +144,9 @@ def generate(path: Path, rows: int, *, bad_share: float, seed: int) -> Generated
         uscc = uscc_make("91330282MA" + _base31(n, 7))
         above = rng.random() < 0.3
         employees: Any = rng.randint(60, 3000) if above else rng.randint(3, 150)
-        revenue: Any = round(rng.uniform(2000, 90000) if above else rng.uniform(20, 2000), 2)
+        revenue: Any = round(
+            (rng.uniform(2000, 90000) if above else rng.uniform(20, 2000)) * revenue_factor, 2
+        )
         if rng.random() < 0.3:
             employees = f"{employees:,}"
         if rng.random() < 0.3:
@@ -136,7 +156,8 @@ def generate(path: Path, rows: int, *, bad_share: float, seed: int) -> Generated
         quals = ""
         if rng.random() < 0.12:
             quals = "；".join(
-                f"{name}({rng.choice((2022, 2023, 2024))})" for name in rng.sample(qual_names, rng.randint(1, 2))
+                f"{name}({rng.choice((2022, 2023, 2024))})"
+                for name in rng.sample(qual_names, rng.randint(1, 2))
             )
         row: list[Any] = [
             n + 1,
@@ -212,20 +233,20 @@ def child_env(var_dir: Path) -> dict[str, str]:
     env.update(
         SHUZHUAN_VAR_DIR=str(var_dir),
         DJANGO_SETTINGS_MODULE="config.django.base",
-        SHUZHUAN_SECRET_KEY="bench-only-not-secret",  # noqa: S105
         PYTHONPATH=str(ROOT),
     )
     return env
 
 
-def check_report(label: str, report: dict[str, Any], gen: Generated, *, first: bool) -> None:
+def check_report(
+    label: str, report: dict[str, Any], gen: Generated, *, expected: tuple[int, int, int]
+) -> None:
     rejected = {r["row"] for r in report["rejected"]}
     problems = []
     if rejected != set(gen.bad_rows):
         missing = sorted(set(gen.bad_rows) - rejected)[:5]
         extra = sorted(rejected - set(gen.bad_rows))[:5]
         problems.append(f"rejected rows differ (not reported: {missing}, wrongly rejected: {extra})")
-    expected = (gen.good, 0, 0) if first else (0, 0, gen.good)
     got = (report["imported"], report["updated"], report["unchanged"])
     if got != expected:
         problems.append(f"imported/updated/unchanged {got}, expected {expected}")
@@ -282,21 +303,32 @@ def render(gen: Generated, results: list[Measured], info: dict[str, str], file_s
         "character, missing name, unknown town, duplicate USCC, unreadable number), a title row above "
         f"the header, {gen.blank_rows} blank rows; town and industry spellings and number formats vary "
         f"as in the bureau's sheets; {file_size / (1 << 20):.1f} MiB.",
-        "- Each measurement is a fresh process; peak memory is its maximum resident set size.",
+        "- The update run imports next year's sheet into the same database: the same enterprises with "
+        "every revenue 7% higher, so every valid row is an update.",
+        "- Each measurement is a fresh process; peak memory is its maximum resident set size. The "
+        "baseline is openpyxl's read-only mode, which parses a sheet without a `<dimension>` element "
+        "(openpyxl's write-only output, as here and in our own exports) twice; the importer reads "
+        "with its own streaming reader, timed alone in the second row, so the import's cost of "
+        "validating and writing is its time minus that row's.",
         "",
         "| Run | Wall time | Peak RSS | vs baseline (time) |",
         "|---|---:|---:|---:|",
     ]
     for r in results:
-        lines.append(f"| {r.label} | {r.seconds:.1f} s | {mib(r.max_rss)} | {r.seconds / base.seconds:.1f}× |")
-    imp = results[1]
-    ok = imp.seconds < TARGET_SECONDS and imp.max_rss < TARGET_BYTES
+        lines.append(
+            f"| {r.label} | {r.seconds:.1f} s | {mib(r.max_rss)} | {r.seconds / base.seconds:.1f}× |"
+        )
+    imp = results[2]
+    ok = all(r.seconds < TARGET_SECONDS and r.max_rss < TARGET_BYTES for r in results[2:])
     lines += [
         "",
-        f"Target for the import: under {TARGET_SECONDS:.0f} s and under 1 GiB — "
-        f"{'met' if ok else 'NOT met'} ({imp.seconds:.1f} s, {mib(imp.max_rss)}). "
-        "Both imports reported exactly the generated bad rows by Excel row number; the first "
-        f"created all {gen.good:,} valid enterprises, the re-import created and updated none.",
+        f"Target for an import: under {TARGET_SECONDS:.0f} s and under 1 GiB on 2 cores — "
+        f"{'met' if ok else 'NOT met'} (first import {imp.seconds:.1f} s, {mib(imp.max_rss)}). "
+        "Every run reported exactly the generated bad rows by Excel row number; the first import "
+        f"created all {gen.good:,} valid enterprises, the re-import created and updated none, and the "
+        f"update run updated all {gen.good:,}.",
+        "",
+        HISTORY,
         "",
     ]
     return "\n".join(lines)
@@ -317,7 +349,9 @@ def record(section: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=FULL_ROWS, help="data rows to generate")
     parser.add_argument("--bad-share", type=float, default=0.03, help="share of bad rows (default 0.03)")
     parser.add_argument("--seed", type=int, default=20250630)
@@ -340,7 +374,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"generating {args.rows:,} rows → {book} …", flush=True)
         gen = generate(book, args.rows, bad_share=args.bad_share, seed=args.seed)
         size = book.stat().st_size
-        print(f"  {gen.good:,} valid, {len(gen.bad_rows):,} bad, {size / (1 << 20):.1f} MiB, {gen.seconds:.1f} s")
+        print(
+            f"  {gen.good:,} valid, {len(gen.bad_rows):,} bad, {size / (1 << 20):.1f} MiB, {gen.seconds:.1f} s"
+        )
+        next_book = work / "enterprises-next-year.xlsx"
+        print(f"generating next year's sheet (every revenue +7%) → {next_book} …", flush=True)
+        next_gen = generate(
+            next_book, args.rows, bad_share=args.bad_share, seed=args.seed, revenue_factor=1.07
+        )
 
         var_dir = work / "var"
         env = child_env(var_dir)
@@ -348,11 +389,28 @@ def main(argv: list[str] | None = None) -> int:
         print("migrating a fresh SQLite database …", flush=True)
         measure("migrate", [*cli, "migrate"], env)
 
-        results = [measure("baseline: openpyxl read-only iteration", [sys.executable, "-c", BASELINE, str(book)], env)]
-        print(f"  {results[0].label}: {results[0].seconds:.1f} s", flush=True)
-        for label, first in (("import (fresh database)", True), ("re-import (same file)", False)):
-            r = measure(label, [*cli, "enterprises", "import", str(book), "--json"], env)
-            check_report(label, json.loads(r.stdout), gen, first=first)
+        results = [
+            measure(
+                "baseline: openpyxl read-only iteration", [sys.executable, "-c", BASELINE, str(book)], env
+            )
+        ]
+        results.append(
+            measure(
+                "reader only: RowSource (python-calamine) iteration",
+                [sys.executable, "-c", READER_ONLY, str(book)],
+                env,
+            )
+        )
+        for r in results:
+            print(f"  {r.label}: {r.seconds:.1f} s", flush=True)
+        runs = [
+            ("import (fresh database)", book, gen, (gen.good, 0, 0)),
+            ("re-import (same file)", book, gen, (0, 0, gen.good)),
+            ("update (next year's figures)", next_book, next_gen, (0, next_gen.good, 0)),
+        ]
+        for label, path, expect_gen, expected in runs:
+            r = measure(label, [*cli, "enterprises", "import", str(path), "--json"], env)
+            check_report(label, json.loads(r.stdout), expect_gen, expected=expected)
             results.append(r)
             print(f"  {label}: {r.seconds:.1f} s, {mib(r.max_rss)}", flush=True)
         with sqlite3.connect(var_dir / "shuzhuan.sqlite3") as db:
@@ -363,9 +421,10 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(f"{'run':<42} {'wall':>9} {'peak RSS':>10} {'×base':>6}")
         for r in results:
-            print(f"{r.label:<42} {r.seconds:>7.1f} s {mib(r.max_rss):>10} {r.seconds / results[0].seconds:>6.1f}")
-        imp = results[1]
-        met = imp.seconds < TARGET_SECONDS and imp.max_rss < TARGET_BYTES
+            print(
+                f"{r.label:<42} {r.seconds:>7.1f} s {mib(r.max_rss):>10} {r.seconds / results[0].seconds:>6.1f}"
+            )
+        met = all(r.seconds < TARGET_SECONDS and r.max_rss < TARGET_BYTES for r in results[2:])
         print(f"\ntarget (< {TARGET_SECONDS:.0f} s, < 1 GiB): {'met' if met else 'NOT MET'}")
         if do_record:
             record(render(gen, results, info, size))

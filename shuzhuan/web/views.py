@@ -186,15 +186,18 @@ def enterprise_export(request: HttpRequest) -> FileResponse:
     return FileResponse(buffer, as_attachment=True, filename=f"enterprises-{stamp}.xlsx")
 
 
+IMPORT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".tsv", ".txt")
+
+
 class ImportForm(forms.Form):
-    file = forms.FileField(label="企业名单（.xlsx 或 .csv）")
+    file = forms.FileField(label="企业名单（.xlsx、.xls 或 .csv）")
     dry_run = forms.BooleanField(label="仅检查，不写入（试导入）", required=False, initial=True)
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         name = upload.name.lower()
-        if not name.endswith((".xlsx", ".csv")):
-            raise forms.ValidationError("只支持 .xlsx 或 .csv 文件。")
+        if not name.endswith(IMPORT_SUFFIXES):
+            raise forms.ValidationError("只支持 .xlsx、.xlsm、.xls、.csv、.tsv 或 .txt 文件。")
         if upload.size > settings.SHUZHUAN_IMPORT_MAX_BYTES:
             limit = settings.SHUZHUAN_IMPORT_MAX_BYTES // (1024 * 1024)
             raise forms.ValidationError(f"文件超过 {limit} MB 上限。")

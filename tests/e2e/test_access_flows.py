@@ -210,7 +210,7 @@ def test_bureau_officer_imports_a_messy_workbook(
     login(page, live_server, "bureau", PASSWORD)
     page.get_by_test_id("nav").get_by_role("link", name="导入企业名单").click()
     expect(page).to_have_title(re.compile("^导入企业名单"))
-    page.get_by_label("企业名单（.xlsx 或 .csv）").set_input_files(workbook)
+    page.get_by_label("企业名单（.xlsx、.xls 或 .csv）").set_input_files(workbook)
     dry_run = page.get_by_label("仅检查，不写入（试导入）")
     expect(dry_run).to_be_checked()  # a real write is a deliberate choice
     dry_run.uncheck()

@@ -1,4 +1,5 @@
-"""Reading rows out of .xlsx and .csv files, with the row numbers Excel shows."""
+"""Reading rows out of spreadsheets (.xlsx, .xls, .xlsm, .ods via python-calamine) and text files
+(.csv/.tsv in UTF-8, GBK or UTF-16), with the row numbers Excel shows."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import csv
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import openpyxl
-from openpyxl.utils.exceptions import InvalidFileException
+from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from shuzhuan.core.errors import ApplicationError
 from shuzhuan.enterprises.imports.columns import HEADER_SCAN_ROWS, header_key
@@ -21,23 +22,51 @@ _DELIMITERS = (",", "\t", ";")
 
 
 def sniff_kind(path: Path) -> str:
-    """'xlsx' or 'csv', decided by the bytes, not the name."""
+    """'workbook' or 'csv', decided by the bytes, not the name."""
     try:
         with path.open("rb") as fh:
             head = fh.read(8)
     except OSError as exc:
         raise ApplicationError(f"无法读取文件：{path}（{exc.strerror}）", field="file") from None
     if head.startswith(_ZIP_MAGIC):
-        return "xlsx"
+        return "workbook"
     if head.startswith(_UTF16_BOMS):  # Excel's "Unicode 文本" export: UTF-16, tab-separated
         return "csv"
     if head.startswith(_OLE_MAGIC):
-        raise ApplicationError("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 后再导入", field="file")
+        # A password-protected .xlsx is an OLE container too, holding an "EncryptedPackage" stream.
+        if _is_encrypted_package(path):
+            raise ApplicationError(
+                "文件设置了打开密码，请在 Excel 中取消密码（文件 → 信息 → 保护工作簿）后再导入", field="file"
+            )
+        return "workbook"  # an Excel 97-2003 .xls
     if not head:
         raise ApplicationError("文件为空", field="file")
     if b"\x00" in head:
-        raise ApplicationError("无法识别的文件类型：请上传 .xlsx 或 .csv 文件", field="file")
+        raise ApplicationError("无法识别的文件类型：请上传 .xlsx、.xls 或 .csv 文件", field="file")
     return "csv"
+
+
+def _is_encrypted_package(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(64 << 20)
+    except OSError:
+        return False
+    return "EncryptedPackage".encode("utf-16-le") in data
+
+
+def _damaged(exc: BaseException) -> ApplicationError:
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return ApplicationError(
+        f"Excel 文件已损坏或格式不正确（{detail[:200]}），请用 Excel 打开后另存为 .xlsx 再导入", field="file"
+    )
+
+
+def _first_visible_worksheet(workbook: Any) -> Any:
+    for index, meta in enumerate(workbook.sheets_metadata):
+        if meta.typ == SheetTypeEnum.WorkSheet and meta.visible == SheetVisibleEnum.Visible:
+            return workbook.get_sheet_by_index(index)
+    raise ApplicationError("Excel 文件中没有可见的工作表", field="file")
 
 
 class RowSource:
@@ -47,41 +76,29 @@ class RowSource:
         self.path = path
         self.kind = sniff_kind(path)
         self.total: int | None = None
-        self._wb: openpyxl.Workbook | None = None
 
     def __iter__(self) -> Iterator[tuple[int, tuple[object, ...]]]:
-        if self.kind == "xlsx":
-            yield from self._xlsx_rows()
+        if self.kind == "workbook":
+            yield from self._workbook_rows()
         else:
             yield from self._csv_rows()
 
     def close(self) -> None:
-        if self._wb is not None:
-            self._wb.close()
-            self._wb = None
+        """Nothing stays open: the workbook is read in one go and the text file as bytes."""
 
-    def _xlsx_rows(self) -> Iterator[tuple[int, tuple[object, ...]]]:
+    def _workbook_rows(self) -> Iterator[tuple[int, tuple[object, ...]]]:
         try:
-            self._wb = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
-        except (InvalidFileException, KeyError, OSError, ValueError) as exc:
-            raise ApplicationError(f"无法打开 Excel 文件：{exc}", field="file") from None
-        except Exception as exc:  # zipfile.BadZipFile and friends from a damaged file
-            raise ApplicationError(
-                f"Excel 文件已损坏或格式不正确：{type(exc).__name__}", field="file"
-            ) from None
-        ws = self._wb.worksheets[0] if self._wb.worksheets else None
-        if ws is None:
-            raise ApplicationError("Excel 文件中没有工作表", field="file")
-        self.total = ws.max_row
-        # In read-only mode a missing row is skipped, so number rows from the cells themselves.
-        expected = 1
-        for row in ws.iter_rows():
-            number = next((getattr(c, "row", None) for c in row if getattr(c, "row", None)), None)
-            if number is None:
-                number = expected
-            expected = number + 1
-            yield number, tuple(c.value for c in row)
-        self.close()
+            workbook = CalamineWorkbook.from_path(str(self.path))
+            sheet = _first_visible_worksheet(workbook)
+        except ApplicationError:
+            raise
+        except Exception as exc:  # calamine's errors: not a workbook, damaged parts, bad XML …
+            raise _damaged(exc) from None
+        self.total = sheet.end[0] + 1 if sheet.end else 0
+        # Rows come from the sheet's first row (leading blank rows included), so the
+        # position is the row number Excel shows.
+        for number, row in enumerate(sheet.iter_rows(), start=1):
+            yield number, tuple(row)
 
     def _csv_rows(self) -> Iterator[tuple[int, tuple[object, ...]]]:
         raw = self.path.read_bytes()

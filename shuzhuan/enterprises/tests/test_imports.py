@@ -18,6 +18,7 @@ from shuzhuan.cli import main
 from shuzhuan.core.errors import ApplicationError
 from shuzhuan.enterprises.imports import ImportReport, enterprise_export_xlsx, enterprise_import
 from shuzhuan.enterprises.imports.columns import COLUMNS
+from shuzhuan.enterprises.imports.readers import RowSource
 from shuzhuan.enterprises.models import Enterprise, Qualification
 from shuzhuan.enterprises.tests.factories import EnterpriseFactory, add_qualification, industry, town
 from shuzhuan.enterprises.uscc import uscc_make
@@ -197,6 +198,12 @@ def write_messy(path: Path, changes: dict[tuple[int, str], Any] | None = None) -
             ws.cell(row=number, column=KEYS.index(key) + 1, value=value)
     wb.save(path)
     return path
+
+
+def make_enterprise(**kwargs: Any) -> Enterprise:
+    enterprise = EnterpriseFactory(**kwargs)
+    assert isinstance(enterprise, Enterprise)
+    return enterprise
 
 
 def run(path: Path, **kwargs: Any) -> ImportReport:
@@ -659,6 +666,22 @@ def test_headers_with_a_year_or_a_unit(tmp_path: Path) -> None:
     assert (e.employees, e.revenue, e.above_scale) == (1200, Decimal("5266100.00"), True)
 
 
+def test_uscc_stored_as_a_number(tmp_path: Path) -> None:
+    digits = uscc_make("91330282000000000")
+    assert digits.isdigit()
+    # Excel (and openpyxl) keep a number to 15 significant digits: the code is already lost.
+    path = write_rows(
+        tmp_path / "n.xlsx",
+        ["统一社会信用代码", "企业名称", "镇街"],
+        [[int(digits), "甲", "观海卫"], [G2, "乙", "观海卫"]],
+    )
+    report = run(path)
+    assert [r.row for r in report.rejected] == [2]
+    assert "存成了数字" in report.rejected[0].reason
+    assert "文本" in report.rejected[0].reason
+    assert list(Enterprise.objects.values_list("uscc", flat=True)) == [G2]
+
+
 def test_unknown_industry_and_bad_flags_are_reported(tmp_path: Path) -> None:
     path = write_rows(
         tmp_path / "f.xlsx",
@@ -805,7 +828,32 @@ def test_sheet_without_a_header_is_refused(tmp_path: Path) -> None:
     _assert_refused(path, "没有找到表头", "统一社会信用代码")
 
 
-def test_old_xls_is_refused(tmp_path: Path) -> None:
+def test_old_excel_97_workbook_is_read(tmp_path: Path) -> None:
+    """Bureaus still keep .xls files: they import like .xlsx, with the same Excel row numbers."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("名单")
+    sheet.write_merge(0, 0, 0, 2, "2024年企业名单")
+    for col, header in enumerate(["社会信用代码", "企业名称", "镇街", "从业人数"]):
+        sheet.write(1, col, header)
+    sheet.write(2, 0, G1)
+    sheet.write(2, 1, "慈溪市甲有限公司")
+    sheet.write(2, 2, "观海卫")
+    sheet.write(2, 3, 120)
+    bad = code(7)[:-1] + ("1" if code(7)[-1] != "1" else "2")  # wrong check character
+    sheet.write(4, 0, bad)
+    sheet.write(4, 1, "慈溪市乙有限公司")
+    sheet.write(4, 2, "观海卫镇")
+    path = tmp_path / "old.xls"
+    book.save(str(path))
+    report = run(path)
+    assert (report.header_row, report.imported) == (2, 1)
+    assert [r.row for r in report.rejected] == [5]
+    assert Enterprise.objects.get(uscc=G1).employees == 120
+
+
+def test_damaged_excel_97_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "old.xls"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(2048))
     _assert_refused(path, ".xls", ".xlsx")
@@ -834,6 +882,258 @@ def test_empty_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "empty.csv"
     path.write_bytes(b"")
     _assert_refused(path, "文件为空")
+
+
+def test_corruption_inside_the_sheet_is_refused(messy: Path, tmp_path: Path) -> None:
+    data = bytearray(messy.read_bytes())
+    with zipfile.ZipFile(messy) as zf:
+        info = zf.getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for i in range(start + info.compress_size // 3, start + info.compress_size // 3 + 40):
+        data[i] ^= 0x5A
+    path = tmp_path / "damaged.xlsx"
+    path.write_bytes(bytes(data))
+    _assert_refused(path, "Excel 文件已损坏")
+
+
+def test_password_protected_workbook_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "locked.xlsx"
+    directory = "EncryptionInfo".encode("utf-16-le") + bytes(50) + "EncryptedPackage".encode("utf-16-le")
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1024) + directory + bytes(1024))
+    _assert_refused(path, "打开密码")
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def test_update_writes_every_kind_of_field(tmp_path: Path) -> None:
+    stays = make_enterprise(uscc=code(400), employees=5, revenue=Decimal("1.00"))
+    old = make_enterprise(
+        uscc=G1,
+        name="旧名称",
+        town=town("cixi-andong"),
+        industry=industry("textiles"),
+        is_sme=True,
+        above_scale=False,
+        employees=10,
+        revenue=Decimal("100.00"),
+        has_rd_activity=False,
+        status=Enterprise.Status.ACTIVE,
+    )
+    path = write_rows(
+        tmp_path / "u.xlsx",
+        [c.header for c in COLUMNS],
+        [
+            [G1, "新名称", "周巷", "汽配", "否", "是", "1,500", "526.61", "是", "吊销", ""],
+            [G2, "新企业", "观海卫", "电子", "是", "否", 12, "0.5", "否", "迁出", "省级智能工厂(2024)"],
+        ],
+    )
+    report = run(path)
+    assert (report.imported, report.updated, report.unchanged, report.rejected) == (1, 1, 0, [])
+
+    new = Enterprise.objects.select_related("town", "industry").get(uscc=G1)
+    assert new.pk == old.pk
+    assert new.created_at == old.created_at
+    assert new.updated_at > old.updated_at
+    assert (new.name, new.town.code, new.industry) == ("新名称", "cixi-zhouxiang", industry("auto_parts"))
+    assert (new.is_sme, new.above_scale, new.has_rd_activity) == (False, True, True)
+    assert (new.employees, new.revenue, new.status) == (
+        1500,
+        Decimal("5266100.00"),
+        Enterprise.Status.REVOKED,
+    )
+
+    created = Enterprise.objects.get(uscc=G2)
+    assert created.created_at == created.updated_at
+    assert (created.employees, created.revenue, created.status) == (12, Decimal("5000.00"), "moved_out")
+    assert quals_of(G2) == {("provincial_smart_factory", 2024)}
+
+    untouched = Enterprise.objects.get(pk=stays.pk)
+    assert (untouched.employees, untouched.revenue, untouched.updated_at) == (
+        5,
+        Decimal("1.00"),
+        stays.updated_at,
+    )
+
+
+def test_more_rows_than_one_write_batch(tmp_path: Path) -> None:
+    n = 2500  # more than one CHUNK of 2,000
+    header = ["统一社会信用代码", "企业名称", "镇街", "营业收入（万元）"]
+    path = write_rows(
+        tmp_path / "big.xlsx", header, [[code(1000 + i), f"企业{i}", "周巷", i] for i in range(n)]
+    )
+    assert run(path).imported == n
+    assert Enterprise.objects.count() == n
+    assert Enterprise.objects.get(uscc=code(1000 + n - 1)).revenue == Decimal(n - 1) * 10000
+
+    path = write_rows(
+        tmp_path / "big2.xlsx", header, [[code(1000 + i), f"企业{i}", "周巷", i + 1] for i in range(n)]
+    )
+    assert run(path).updated == n
+    assert Enterprise.objects.get(uscc=code(1000 + n - 1)).revenue == Decimal(n) * 10000
+    assert Enterprise.objects.get(uscc=code(1000)).revenue == Decimal(10000)
+
+
+# --------------------------------------------------------------------------- the .xlsx reader
+
+
+def _blank_as_none(cell: object) -> object:
+    """Empty and whitespace-only cells are all blank to the importer, whichever reader saw them."""
+    return None if isinstance(cell, str) and not cell.strip() else cell
+
+
+def _values_by_openpyxl(path: Path, sheet: str | None = None) -> list[tuple[int, tuple[object, ...]]]:
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    ws = wb[sheet] if sheet else wb.worksheets[0]
+    rows: list[tuple[int, tuple[object, ...]]] = []
+    for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+        values = [_blank_as_none(cell) for cell in row]
+        while values and values[-1] is None:
+            values.pop()
+        if values:
+            rows.append((number, tuple(values)))
+    wb.close()
+    return rows
+
+
+def _values_by_reader(path: Path) -> list[tuple[int, tuple[object, ...]]]:
+    """What the importer reads, with empty cells as None and blank rows left out, like openpyxl."""
+    rows: list[tuple[int, tuple[object, ...]]] = []
+    for number, cells in RowSource(path):
+        values = [_blank_as_none(cell) for cell in cells]
+        while values and values[-1] is None:
+            values.pop()
+        if values:
+            rows.append((number, tuple(values)))
+    return rows
+
+
+def test_reader_agrees_with_openpyxl(messy: Path, tmp_path: Path) -> None:
+    # The messy sheet is written with shared strings and a <dimension>; the export is
+    # openpyxl's write-only format: inline strings, no <dimension>.
+    assert _values_by_reader(messy) == _values_by_openpyxl(messy)
+    run(messy)
+    export = tmp_path / "export.xlsx"
+    enterprise_export_xlsx(Enterprise.objects.all(), export)
+    assert _values_by_reader(export) == _values_by_openpyxl(export)
+    assert len(_values_by_reader(export)) == len(GOOD) + 1
+
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+
+
+def handmade_xlsx(
+    path: Path, sheets: list[tuple[str, str, str]], strings: list[str], ns: str = MAIN_NS
+) -> Path:
+    """A workbook written by hand, for what openpyxl never writes: rich text with phonetic runs,
+    cells without references, a hidden first sheet, the Strict namespace."""
+    rel_ns = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    rels_ns = "http://schemas.openxmlformats.org/package/2006/relationships"
+    ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        overrides = "".join(
+            f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{ct}.worksheet+xml"/>'
+            for i in range(1, len(sheets) + 1)
+        )
+        zf.writestr(
+            "[Content_Types].xml",
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{ct}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/sharedStrings.xml" ContentType="{ct}.sharedStrings+xml"/>'
+            f"{overrides}</Types>",
+        )
+        zf.writestr(
+            "_rels/.rels",
+            f'<Relationships xmlns="{rels_ns}"><Relationship Id="rId1" Target="xl/workbook.xml" '
+            'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"/>'
+            "</Relationships>",
+        )
+        sheet_tags = "".join(
+            f'<sheet name="{name}" sheetId="{i}" state="{state}" r:id="rId{i}"/>'
+            for i, (name, state, _) in enumerate(sheets, start=1)
+        )
+        zf.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{ns}" xmlns:r="{rel_ns}"><sheets>{sheet_tags}</sheets></workbook>',
+        )
+        rels = "".join(
+            f'<Relationship Id="rId{i}" Target="/xl/worksheets/sheet{i}.xml" Type="{rel_ns}/worksheet"/>'
+            for i in range(1, len(sheets) + 1)
+        )
+        rels += f'<Relationship Id="rId99" Target="sharedStrings.xml" Type="{rel_ns}/sharedStrings"/>'
+        zf.writestr("xl/_rels/workbook.xml.rels", f'<Relationships xmlns="{rels_ns}">{rels}</Relationships>')
+        zf.writestr("xl/sharedStrings.xml", f'<sst xmlns="{ns}">{"".join(strings)}</sst>')
+        for i, (_, _, data) in enumerate(sheets, start=1):
+            zf.writestr(
+                f"xl/worksheets/sheet{i}.xml",
+                f'<worksheet xmlns="{ns}"><sheetData>{data}</sheetData></worksheet>',
+            )
+    return path
+
+
+HANDMADE_STRINGS = [
+    "<si><t>统一社会信用代码</t></si>",
+    "<si><t>企业名称</t></si>",
+    "<si><t>镇街</t></si>",
+    # Rich text in two runs, plus a phonetic guide that is not part of the value.
+    '<si><r><rPr><b/></rPr><t>慈溪市</t></r><r><t xml:space="preserve">甲 公司</t></r>'
+    '<rPh sb="0" eb="3"><t>cixishi</t></rPh><phoneticPr fontId="1"/></si>',
+    "<si><t>观海卫镇</t></si>",
+]
+HANDMADE_SHEET = (
+    '<row r="2"><c r="A2" t="s"><v>0</v></c><c r="B2" t="s"><v>1</v></c><c r="C2" t="s"><v>2</v></c>'
+    '<c r="E2" t="inlineStr"><is><r><t>从业</t></r><r><t>人数</t></r></is></c></row>'
+    f'<row><c t="inlineStr"><is><t>{G1}</t></is></c><c t="s"><v>3</v></c><c t="s"><v>4</v></c>'
+    '<c r="E3"><v>1.5E2</v></c><c r="F3" t="b"><v>1</v></c></row>'
+    '<row r="5"><c r="C5" t="str"><f>A1</f><v>公式结果</v></c><c r="D5" t="e"><v>#N/A</v></c>'
+    '<c r="E5"><v>42</v></c><c r="F5" s="1"/></row>'
+)
+
+
+def test_reader_on_a_handmade_workbook(tmp_path: Path) -> None:
+    path = handmade_xlsx(
+        tmp_path / "hand.xlsx",
+        [
+            ("说明", "hidden", '<row r="1"><c r="A1" t="inlineStr"><is><t>填表说明</t></is></c></row>'),
+            ("名单", "visible", HANDMADE_SHEET),
+        ],
+        HANDMADE_STRINGS,
+    )
+    rows = _values_by_reader(path)
+    assert rows == [
+        (2, ("统一社会信用代码", "企业名称", "镇街", None, "从业人数")),
+        (3, (G1, "慈溪市甲 公司", "观海卫镇", None, 150.0, True)),
+        (5, (None, None, "公式结果", None, 42)),  # an error cell (#N/A) reads as blank
+    ]
+    by_openpyxl = _values_by_openpyxl(path, "名单")
+    assert rows[:2] == by_openpyxl[:2] and by_openpyxl[2][1][3] == "#N/A"
+
+    report = run(path)
+    assert (report.header_row, report.imported) == (2, 1)
+    assert [(r.row, "未知的镇（街道）：公式结果" in r.reason) for r in report.rejected] == [(5, True)]
+    e = Enterprise.objects.get(uscc=G1)
+    assert (e.name, e.town.code, e.employees) == ("慈溪市甲 公司", "cixi-guanhaiwei", 150)
+
+
+def test_reader_on_strict_open_xml(tmp_path: Path) -> None:
+    path = handmade_xlsx(
+        tmp_path / "strict.xlsx", [("名单", "visible", HANDMADE_SHEET)], HANDMADE_STRINGS, ns=STRICT_NS
+    )
+    assert _values_by_reader(path)[1] == (3, (G1, "慈溪市甲 公司", "观海卫镇", None, 150.0, True))
+
+
+def test_workbook_with_only_a_chart_sheet_is_refused(tmp_path: Path) -> None:
+    path = handmade_xlsx(tmp_path / "x.xlsx", [("名单", "visible", HANDMADE_SHEET)], HANDMADE_STRINGS)
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp_path / "chart.xlsx", "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"/worksheet", b"/chartsheet")
+            dst.writestr(item, data)
+    _assert_refused(tmp_path / "chart.xlsx", "没有可见的工作表")
 
 
 # --------------------------------------------------------------------------- command line
