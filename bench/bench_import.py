@@ -308,7 +308,8 @@ def render(gen: Generated, results: list[Measured], info: dict[str, str], file_s
         "- Each measurement is a fresh process; peak memory is its maximum resident set size. The "
         "baseline is openpyxl's read-only mode, which parses a sheet without a `<dimension>` element "
         "(openpyxl's write-only output, as here and in our own exports) twice; the importer reads "
-        "with its own streaming reader, timed alone in the second row, so the import's cost of "
+        "workbooks with python-calamine (a Rust reader; it holds the sheet in memory, hence its RSS), "
+        "timed alone in the second row, so the import's cost of "
         "validating and writing is its time minus that row's.",
         "",
         "| Run | Wall time | Peak RSS | vs baseline (time) |",
