@@ -3,7 +3,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -15,32 +14,16 @@ from shuzhuan.audit.models import AuditChainHead, AuditEntry
 GENESIS = "0" * 64
 
 
-def _entry_hash(
-    *,
-    seq: int,
-    created_at: datetime,
-    actor_id: int | None,
-    actor_username: str,
-    action: str,
-    object_type: str,
-    object_id: str,
-    reason: str,
-    payload: dict[str, Any],
-    prev_hash: str,
-) -> str:
+_HASHED_FIELDS = (
+    "seq", "created_at", "actor_id", "actor_username", "action", "object_type", "object_id",
+    "reason", "payload", "prev_hash",
+)  # fmt: skip
+
+
+def entry_digest(entry: AuditEntry) -> str:
+    """SHA-256 over an entry's content and its predecessor's hash (everything but ``hash``)."""
     body = json.dumps(
-        {
-            "seq": seq,
-            "created_at": created_at.isoformat(),
-            "actor_id": actor_id,
-            "actor_username": actor_username,
-            "action": action,
-            "object_type": object_type,
-            "object_id": object_id,
-            "reason": reason,
-            "payload": payload,
-            "prev_hash": prev_hash,
-        },
+        {name: getattr(entry, name) for name in _HASHED_FIELDS},
         sort_keys=True,
         ensure_ascii=False,
         cls=DjangoJSONEncoder,
@@ -64,11 +47,9 @@ def audit_record(
     actor_username = getattr(actor, "username", "") or ("system" if actor is None else "")
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
-        seq = head.last_seq + 1
-        created_at = timezone.now()
-        digest = _entry_hash(
-            seq=seq,
-            created_at=created_at,
+        entry = AuditEntry(
+            seq=head.last_seq + 1,
+            created_at=timezone.now(),
             actor_id=actor_id,
             actor_username=actor_username,
             action=action,
@@ -78,21 +59,10 @@ def audit_record(
             payload=clean_payload,
             prev_hash=head.last_hash,
         )
-        entry = AuditEntry.objects.create(
-            seq=seq,
-            created_at=created_at,
-            actor_id=actor_id,
-            actor_username=actor_username,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            reason=reason,
-            payload=clean_payload,
-            prev_hash=head.last_hash,
-            hash=digest,
-        )
-        head.last_seq = seq
-        head.last_hash = digest
+        entry.hash = entry_digest(entry)
+        entry.save(force_insert=True)
+        head.last_seq = entry.seq
+        head.last_hash = entry.hash
         head.save(update_fields=["last_seq", "last_hash"])
     return entry
 
@@ -117,19 +87,7 @@ def audit_verify() -> AuditVerification:
             return AuditVerification(
                 False, checked, entry.seq, f"entry #{entry.seq} does not follow its predecessor"
             )
-        digest = _entry_hash(
-            seq=entry.seq,
-            created_at=entry.created_at,
-            actor_id=entry.actor_id,
-            actor_username=entry.actor_username,
-            action=entry.action,
-            object_type=entry.object_type,
-            object_id=entry.object_id,
-            reason=entry.reason,
-            payload=entry.payload,
-            prev_hash=entry.prev_hash,
-        )
-        if digest != entry.hash:
+        if entry_digest(entry) != entry.hash:
             return AuditVerification(False, checked, entry.seq, f"entry #{entry.seq} was changed")
         prev_hash = entry.hash
         expected_seq += 1

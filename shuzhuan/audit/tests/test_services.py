@@ -11,7 +11,7 @@ import pytest
 from shuzhuan.accounts.models import Role, User
 from shuzhuan.accounts.tests.factories import make_user
 from shuzhuan.audit.models import AuditChainHead, AuditEntry
-from shuzhuan.audit.services import GENESIS, _entry_hash, audit_record, audit_verify
+from shuzhuan.audit.services import GENESIS, audit_record, audit_verify, entry_digest
 from shuzhuan.cli import main
 
 pytestmark = pytest.mark.django_db
@@ -94,18 +94,8 @@ def test_a_rehashed_entry_breaks_the_link_to_the_next(chain: list[AuditEntry]) -
     """Changing an entry and recomputing its hash still shows: the next entry points at the old hash."""
     e = chain[1]
     payload = {"n": 200}
-    digest = _entry_hash(
-        seq=e.seq,
-        created_at=e.created_at,
-        actor_id=e.actor_id,
-        actor_username=e.actor_username,
-        action=e.action,
-        object_type=e.object_type,
-        object_id=e.object_id,
-        reason=e.reason,
-        payload=payload,
-        prev_hash=e.prev_hash,
-    )
+    e.payload = payload
+    digest = entry_digest(e)
     AuditEntry.objects.filter(seq=2).update(payload=payload, hash=digest)
     result = audit_verify()
     assert (result.ok, result.checked, result.first_bad_seq) == (False, 2, 3)
