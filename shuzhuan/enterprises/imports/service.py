@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.db import connections, router, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
 from shuzhuan.audit.services import audit_record
@@ -331,6 +331,38 @@ def _apply(
         return
 
     using = router.db_for_write(Enterprise)
+    try:
+        _write(
+            report,
+            parsed_quals=new_quals,
+            existing=existing,
+            to_create=to_create,
+            to_update=to_update,
+            using=using,
+            acting_user=acting_user,
+            path=path,
+            filename=filename,
+        )
+    except IntegrityError:
+        # Another import (or an officer) added one of these enterprises after this file was read.
+        raise ApplicationError(
+            "导入期间有其他操作写入了相同的企业，本次导入未写入任何数据，请重新导入。", field="file"
+        ) from None
+
+
+def _write(
+    report: ImportReport,
+    *,
+    parsed_quals: list[tuple[str, int, int]],
+    existing: dict[str, dict[str, Any]],
+    to_create: list[dict[str, Any]],
+    to_update: list[dict[str, Any]],
+    using: str,
+    acting_user: Any | None,
+    path: Path,
+    filename: str | None,
+) -> None:
+    new_quals = parsed_quals
     with transaction.atomic(using=using):
         _write_enterprises(using, to_create, to_update)
         if new_quals:

@@ -1208,3 +1208,24 @@ def test_cli_export(messy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_cli_export_refuses_other_suffix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["enterprises", "export", str(tmp_path / "out.csv")]) == 1
     assert ".xlsx" in capsys.readouterr().err
+
+
+def test_a_conflicting_concurrent_write_is_refused_cleanly(
+    messy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If another import adds the same enterprise between reading and writing, nothing is half-written."""
+    from django.db import IntegrityError
+
+    from shuzhuan.enterprises.imports import service
+
+    real = service._write_enterprises
+
+    def racing(using: str, to_create: list[dict[str, object]], to_update: list[dict[str, object]]) -> None:
+        real(using, to_create, to_update)
+        raise IntegrityError("UNIQUE constraint failed: enterprises_enterprise.uscc")
+
+    monkeypatch.setattr(service, "_write_enterprises", racing)
+    before = counts()
+    with pytest.raises(ApplicationError, match="重新导入"):
+        run(messy)
+    assert counts() == before
