@@ -203,17 +203,16 @@ def users_create(
         str | None, typer.Option(help="USCC of the enterprise an enterprise user belongs to")
     ] = None,
     name: Annotated[str, typer.Option(help="display name")] = "",
+    home_region: Annotated[
+        str | None,
+        typer.Option(help="experts and service providers: region code of the bureau that manages them"),
+    ] = None,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="read the password from stdin")
     ] = False,
 ) -> None:
     """创建用户 / create an account (password prompted, or read from stdin)."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass("密码 password: ")
-        if password != getpass.getpass("再次输入 again: "):
-            raise CliError("passwords do not match")
+    password = _read_password(password_stdin)
     _setup()
     from shuzhuan.accounts.services import user_create
 
@@ -225,8 +224,107 @@ def users_create(
         display_name=name,
         region_code=region,
         enterprise_uscc=enterprise,
+        home_region_code=home_region,
     )
     typer.echo(f"已创建用户 {user.username}（{user.role_label}）")
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass("密码 password: ")
+    if password != getpass.getpass("再次输入 again: "):
+        raise CliError("passwords do not match")
+    return password
+
+
+def _user(username: str) -> Any:
+    from shuzhuan.accounts.selectors import user_get
+
+    user = user_get(username=username)
+    if user is None:
+        raise CliError(f"no such user: {username}")
+    return user
+
+
+@users_app.command("list")
+def users_list(
+    role: Annotated[str | None, typer.Option(help="only this role, e.g. town_officer")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print a JSON array")] = False,
+) -> None:
+    """列出用户 / list accounts with their scope, status and lockout."""
+    _setup()
+    from shuzhuan.accounts.models import Role, User
+    from shuzhuan.accounts.selectors import UserFilter, user_filter
+    from shuzhuan.accounts.services import user_admin_summary
+
+    if role is not None and role not in Role.values:
+        raise CliError(f"unknown role: {role} (choose from {', '.join(Role.values)})")
+    users = user_filter(
+        User.objects.select_related("region", "enterprise", "enterprise__town", "home_region"),
+        UserFilter(role=role or ""),
+    )
+    rows = [user_admin_summary(u, is_locked=u.is_locked) for u in users]  # type: ignore[attr-defined]
+    if as_json:
+        from django.core.serializers.json import DjangoJSONEncoder
+
+        typer.echo(json.dumps(rows, ensure_ascii=False, cls=DjangoJSONEncoder))
+        return
+    for r in rows:
+        scope = r["enterprise_name"] or r["scope_region_name"] or "—"
+        status = "停用" if not r["is_active"] else ("锁定" if r["is_locked"] else "正常")
+        typer.echo(
+            f"{r['username']:<20} {r['role_label']:<10} {status:<4} {r['display_name'] or '—'} · {scope}"
+        )
+    typer.echo(f"共 {len(rows)} 个用户", err=True)
+
+
+@users_app.command("set-password")
+def users_set_password(
+    username: Annotated[str, typer.Argument(help="login name")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from stdin")
+    ] = False,
+) -> None:
+    """重置用户密码 / set an account's password (validated like the pages)."""
+    password = _read_password(password_stdin)
+    _setup()
+    from shuzhuan.accounts.services import user_set_password
+
+    user = _user(username)
+    user_set_password(acting_user=None, user=user, password=password)
+    typer.echo(f"已重置用户 {user.username} 的密码")
+
+
+@users_app.command("deactivate")
+def users_deactivate(username: Annotated[str, typer.Argument(help="login name")]) -> None:
+    """停用用户（并吊销其 API 令牌）/ deactivate an account and revoke its API tokens."""
+    _setup()
+    from shuzhuan.accounts.services import user_deactivate
+
+    user = user_deactivate(acting_user=None, user=_user(username))
+    typer.echo(f"已停用用户 {user.username}")
+
+
+@users_app.command("activate")
+def users_activate(username: Annotated[str, typer.Argument(help="login name")]) -> None:
+    """重新启用用户 / re-activate an account."""
+    _setup()
+    from shuzhuan.accounts.services import user_activate
+
+    user = user_activate(acting_user=None, user=_user(username))
+    typer.echo(f"已启用用户 {user.username}")
+
+
+@users_app.command("unlock")
+def users_unlock(username: Annotated[str, typer.Argument(help="login name")]) -> None:
+    """解除登录锁定 / clear an account's failed logins (ends a lockout)."""
+    _setup()
+    from shuzhuan.accounts.services import user_unlock
+
+    user = _user(username)
+    cleared = user_unlock(acting_user=None, user=user)
+    typer.echo(f"已解除用户 {user.username} 的登录锁定（清除 {cleared} 条失败记录）")
 
 
 @users_app.command("token")

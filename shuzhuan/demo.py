@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from shuzhuan.accounts.models import Role, User
+from shuzhuan.accounts.models import HOME_REGION_ROLES, Role, User
 from shuzhuan.accounts.services import user_create
 from shuzhuan.enterprises.imports import ImportReport, enterprise_import
 from shuzhuan.enterprises.imports.columns import COLUMN_BY_KEY
@@ -163,8 +163,8 @@ def _demo_accounts() -> list[DemoAccount]:
         ("bureau", Role.BUREAU_OFFICER, "慈溪市经信局", "cixi", None),
         ("town_guanhaiwei", Role.TOWN_OFFICER, "观海卫镇经发办", "cixi-guanhaiwei", None),
         ("enterprise", Role.ENTERPRISE, "企业联络员", None, firm.uscc if firm else None),
-        ("expert", Role.EXPERT, "评审专家", None, None),
-        ("provider", Role.SERVICE_PROVIDER, "服务商", None, None),
+        ("expert", Role.EXPERT, "评审专家", "cixi", None),
+        ("provider", Role.SERVICE_PROVIDER, "服务商", "cixi", None),
         ("auditor", Role.AUDITOR, "财政审计", "cixi", None),
     ]
     accounts: list[DemoAccount] = []
@@ -178,11 +178,15 @@ def _demo_accounts() -> list[DemoAccount]:
                 password=DEMO_PASSWORD,
                 role=role,
                 display_name=name,
-                region_code=region,
+                # experts and providers: the county bureau registers and manages them
+                region_code=None if role in HOME_REGION_ROLES else region,
+                home_region_code=region if role in HOME_REGION_ROLES else None,
                 enterprise_uscc=uscc,
                 check_password_strength=False,
             )
         user = User.objects.select_related("region", "enterprise").get(username=username)
         scope = user.region.name if user.region else (user.enterprise.name if user.enterprise else "—")
+        if user.home_region:
+            scope = f"归属 {user.home_region.name}"
         accounts.append(DemoAccount(username, Role(user.role).label, scope))
     return accounts

@@ -7,8 +7,10 @@ nobody can add a page or an endpoint without saying who may use it.
 
 Path parameters are filled from the ``county`` fixture: ``own`` is the enterprise user's enterprise
 (观海卫镇), ``neighbour`` another enterprise in 观海卫镇, ``elsewhere`` one in 周巷镇, ``missing`` a
-valid-looking USCC nobody has. Each API operation is checked twice: with a session cookie and with
-``Authorization: Bearer``.
+valid-looking USCC nobody has; a qualification's ``<type>``/``<year>`` is one ``own`` holds. Each API
+operation is checked twice: with a session cookie and with ``Authorization: Bearer``. Every request
+runs in a savepoint that is rolled back, so each role meets the fixture's data as it was (a write by
+the bureau officer does not change what the town officer's request finds).
 """
 
 from __future__ import annotations
@@ -17,19 +19,22 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, path
 from openpyxl import load_workbook
 
 from conftest import County
+from shuzhuan.accounts.models import Role
 from shuzhuan.accounts.services import api_token_create
-from shuzhuan.accounts.tests.factories import PASSWORD
+from shuzhuan.accounts.tests.factories import PASSWORD, make_user
 from shuzhuan.api import api
 from shuzhuan.core.models import BackgroundTask
 from shuzhuan.enterprises.models import Enterprise
@@ -60,7 +65,8 @@ class Case:
     route: str  # the pattern as the resolver spells it, e.g. "enterprises/<str:uscc>/"
     method: str
     expect: tuple[Outcome, ...]  # one per ROLES entry, in that order
-    target: str = ""  # own | neighbour | elsewhere | missing (a <uscc>), task | task_other (an import task)
+    target: str = ""  # own | neighbour | elsewhere | missing (a <uscc>), task | task_other (an import task),
+    # user | user_peer | user_above | self (a <username>), token_other (an API token)
     data: dict[str, Any] | None = None
     bearer: bool = False  # also check with an API token instead of the session
 
@@ -85,6 +91,20 @@ ALL_405 =           (405,       405,    405,  405,  405,    405,      405)
 ALL_404 =           (404,       404,    404,  404,  404,    404,      404)
 API_ALL_200 =       (401,       200,    200,  200,  200,    200,      200)
 API_OFFICERS =      (401,       200,    200,  403,  403,    403,      200)
+EDITORS =           (LOGIN,     200,    200,  403,  403,    403,      403)  # bureau; town in own town
+
+# Keeping the registry by hand. ``own`` is in the town officer's town; 周巷镇 is not.
+NEW_USCC = make_uscc(9_999_998)
+NEW_ENTERPRISE = {"uscc": NEW_USCC, "name": "慈溪市新登记有限公司", "town": "cixi-guanhaiwei", "status": "active"}
+EDIT_FORM = {"name": "慈溪市甲汽配有限公司", "town": "cixi-guanhaiwei", "industry": "auto_parts",
+             "is_sme": "on", "employees": "81", "status": "active"}
+MOVE_FORM = {**EDIT_FORM, "town": "cixi-zhouxiang"}
+QUALIFICATION = {"type": "provincial_digital_workshop", "year": "2024"}
+HELD = {"type": "national_tech_sme", "year": "2024"}  # <type>/<year> in routes: held by ``own`` only
+API_BUREAU_ONLY =   (401,       200,    403,  403,  403,    403,      403)
+# A user outside the bureau officer's management scope: a 404, as if there were no such user.
+NOT_MANAGED =       (LOGIN,     404,    403,  403,  403,    403,      403)
+BUREAU_ACTION =     (LOGIN,     Redirect("/users/matrix_user/edit/"), 403, 403, 403, 403, 403)
 
 CASES: list[Case] = [
     # --- pages ---------------------------------------------------------------------------
@@ -111,6 +131,71 @@ CASES: list[Case] = [
     Case("enterprises/<str:uscc>/", "GET",    (LOGIN, 200, 200, 404, 403, 403, 200), target="neighbour"),
     Case("enterprises/<str:uscc>/", "GET",    (LOGIN, 200, 404, 404, 403, 403, 200), target="elsewhere"),
     Case("enterprises/<str:uscc>/", "GET",    (LOGIN, 404, 404, 404, 403, 403, 404), target="missing"),
+    Case("enterprises/new/", "GET", EDITORS),
+    Case("enterprises/new/", "POST",          (LOGIN, Redirect(f"/enterprises/{NEW_USCC}/"),
+          Redirect(f"/enterprises/{NEW_USCC}/"), 403, 403, 403, 403), data=NEW_ENTERPRISE),
+    Case("enterprises/new/", "POST", EDITORS, data={}),  # form errors
+    Case("enterprises/new/", "DELETE", ALL_405),
+    Case("enterprises/<str:uscc>/edit/", "GET", EDITORS, target="own"),
+    Case("enterprises/<str:uscc>/edit/", "GET", (LOGIN, 200, 404, 403, 403, 403, 403), target="elsewhere"),
+    Case("enterprises/<str:uscc>/edit/", "GET", (LOGIN, 404, 404, 403, 403, 403, 403), target="missing"),
+    Case("enterprises/<str:uscc>/edit/", "POST",
+         (LOGIN, Redirect("/enterprises/{own}/"), Redirect("/enterprises/{own}/"), 403, 403, 403, 403),
+         target="own", data=EDIT_FORM),
+    # Moving an enterprise out of their town: the town officer gets the form back with the refusal.
+    Case("enterprises/<str:uscc>/edit/", "POST",
+         (LOGIN, Redirect("/enterprises/{own}/"), 200, 403, 403, 403, 403), target="own", data=MOVE_FORM),
+    Case("enterprises/<str:uscc>/edit/", "POST", (LOGIN, 200, 404, 403, 403, 403, 403),
+         target="elsewhere", data={}),  # bureau: form errors; town officer: not theirs → 404
+    Case("enterprises/<str:uscc>/edit/", "DELETE", ALL_405, target="own"),
+    Case("enterprises/<str:uscc>/qualifications/", "POST",
+         (LOGIN, Redirect("/enterprises/{own}/"), 403, 403, 403, 403, 403), target="own", data=QUALIFICATION),
+    Case("enterprises/<str:uscc>/qualifications/", "POST", (LOGIN, 404, 403, 403, 403, 403, 403),
+         target="missing", data=QUALIFICATION),
+    Case("enterprises/<str:uscc>/qualifications/", "GET", ALL_405, target="own"),
+    Case("enterprises/<str:uscc>/qualifications/<str:type>/<int:year>/delete/", "POST",
+         (LOGIN, Redirect("/enterprises/{own}/"), 403, 403, 403, 403, 403), target="own"),
+    Case("enterprises/<str:uscc>/qualifications/<str:type>/<int:year>/delete/", "POST",
+         (LOGIN, 404, 403, 403, 403, 403, 403), target="elsewhere"),  # it does not hold that one
+    Case("enterprises/<str:uscc>/qualifications/<str:type>/<int:year>/delete/", "GET", ALL_405, target="own"),
+    # --- user management: bureau officers, for accounts within their region (see access_users).
+    # Targets: "user" an expert the county bureau registered; "user_peer" another bureau officer of
+    # the county (same level: not managed); "user_above" a Ningbo bureau officer; "self".
+    Case("users/", "GET", BUREAU_ONLY),
+    Case("users/", "POST", ALL_405),
+    Case("users/new/", "GET", BUREAU_ONLY),
+    Case("users/new/", "POST", BUREAU_ONLY, data={"username": ""}),  # form errors
+    Case("users/<str:username>/edit/", "GET", BUREAU_ONLY, target="user"),
+    Case("users/<str:username>/edit/", "POST", BUREAU_ONLY, target="user", data={"display_name": "改"}),
+    Case("users/<str:username>/edit/", "GET", NOT_MANAGED, target="user_peer"),
+    Case("users/<str:username>/edit/", "GET", NOT_MANAGED, target="user_above"),
+    Case("users/<str:username>/edit/", "POST", NOT_MANAGED, target="user_above", data={"display_name": "改"}),
+    Case("users/<str:username>/edit/", "GET", NOT_MANAGED, target="self"),
+    Case("users/<str:username>/password/", "GET", BUREAU_ONLY, target="user"),
+    Case("users/<str:username>/password/", "POST", BUREAU_ONLY, target="user"),  # form errors
+    Case("users/<str:username>/password/", "POST", NOT_MANAGED, target="user_above"),
+    Case("users/<str:username>/password/", "GET", NOT_MANAGED, target="self"),
+    Case("users/<str:username>/deactivate/", "POST", BUREAU_ACTION, target="user"),
+    Case("users/<str:username>/deactivate/", "POST", NOT_MANAGED, target="user_above"),
+    Case("users/<str:username>/deactivate/", "POST", NOT_MANAGED, target="self"),
+    Case("users/<str:username>/deactivate/", "GET", ALL_405, target="user"),
+    Case("users/<str:username>/activate/", "POST", BUREAU_ACTION, target="user"),
+    Case("users/<str:username>/activate/", "POST", NOT_MANAGED, target="user_peer"),
+    Case("users/<str:username>/activate/", "GET", ALL_405, target="user"),
+    Case("users/<str:username>/unlock/", "POST", BUREAU_ACTION, target="user"),
+    Case("users/<str:username>/unlock/", "POST", NOT_MANAGED, target="user_above"),
+    Case("users/<str:username>/unlock/", "GET", ALL_405, target="user"),
+    # --- 我的账户: everyone signed in, for their own account only ---------------------------
+    Case("account/", "GET", ALL_200),
+    Case("account/", "POST", ALL_405),
+    Case("account/password/", "POST", ALL_200, data={"old_password": "wrong"}),  # form errors
+    Case("account/password/", "GET", ALL_405),
+    Case("account/tokens/", "POST", ALL_200, data={"name": "matrix"}),  # the new token, shown once
+    Case("account/tokens/", "GET", ALL_405),
+    # Someone else's token is nobody's to revoke here (own tokens: shuzhuan/web/tests).
+    Case("account/tokens/<int:token_id>/revoke/", "POST",
+         (LOGIN, 404, 404, 404, 404, 404, 404), target="token_other"),
+    Case("account/tokens/<int:token_id>/revoke/", "GET", ALL_405, target="token_other"),
     # --- API documentation (session only: it is a page for people) -----------------------
     Case("api/", "GET", ALL_404),
     Case("api/docs", "GET", ALL_200),
@@ -122,7 +207,10 @@ CASES: list[Case] = [
     _api("api/accounts/token", "POST",        (400,   200,  200,  200,  200,  200,  200)),
     _api("api/accounts/token", "GET", ALL_405),
     _api("api/enterprises/", "GET", API_OFFICERS),
-    _api("api/enterprises/", "POST", ALL_405),
+    _api("api/enterprises/", "POST",          (401,   201,  201,  403,  403,  403,  403), data=NEW_ENTERPRISE),
+    _api("api/enterprises/", "POST",          (401,   201,  400,  403,  403,  403,  403),
+         data={**NEW_ENTERPRISE, "town": "cixi-zhouxiang"}),  # the town officer: not in their town
+    _api("api/enterprises/", "PUT", ALL_405),
     _api("api/enterprises/towns", "GET", API_OFFICERS),
     _api("api/enterprises/industries", "GET", API_ALL_200),
     _api("api/enterprises/qualification-types", "GET", API_ALL_200),
@@ -131,6 +219,29 @@ CASES: list[Case] = [
     _api("api/enterprises/<uscc>", "GET",     (401,   200,  404,  404,  403,  403,  200), target="elsewhere"),
     _api("api/enterprises/<uscc>", "GET",     (401,   404,  404,  404,  403,  403,  404), target="missing"),
     _api("api/enterprises/<uscc>", "DELETE", ALL_405, target="own"),
+    _api("api/enterprises/<uscc>", "PATCH",   (401,   200,  200,  403,  403,  403,  403), target="own",
+         data={"employees": 81}),
+    _api("api/enterprises/<uscc>", "PATCH",   (401,   200,  400,  403,  403,  403,  403), target="own",
+         data={"town": "cixi-zhouxiang"}),  # moving it out of the town officer's town
+    _api("api/enterprises/<uscc>", "PATCH",   (401,   200,  404,  403,  403,  403,  403), target="elsewhere",
+         data={"employees": 81}),
+    _api("api/enterprises/<uscc>", "PATCH",   (401,   404,  404,  403,  403,  403,  403), target="missing",
+         data={"employees": 81}),
+    _api("api/enterprises/<uscc>/qualifications", "POST", (401, 201, 403, 403, 403, 403, 403), target="own",
+         data={**QUALIFICATION, "year": 2024}),
+    _api("api/enterprises/<uscc>/qualifications", "POST", (401, 201, 403, 403, 403, 403, 403),
+         target="elsewhere", data={**QUALIFICATION, "year": 2024}),
+    _api("api/enterprises/<uscc>/qualifications", "POST", (401, 404, 403, 403, 403, 403, 403),
+         target="missing", data={**QUALIFICATION, "year": 2024}),
+    _api("api/enterprises/<uscc>/qualifications", "GET", ALL_405, target="own"),
+    _api("api/enterprises/<uscc>/qualifications/<type>/<year>", "DELETE",
+         (401, 204, 403, 403, 403, 403, 403), target="own"),
+    _api("api/enterprises/<uscc>/qualifications/<type>/<year>", "DELETE",
+         (401, 404, 403, 403, 403, 403, 403), target="elsewhere"),  # it does not hold that one
+    _api("api/enterprises/<uscc>/qualifications/<type>/<year>", "GET", ALL_405, target="own"),
+    _api("api/accounts/users", "GET", API_BUREAU_ONLY),
+    _api("api/accounts/users", "POST",        (401,   201,  403,  403,  403,  403,  403)),  # an expert
+    _api("api/accounts/users", "DELETE", ALL_405),
 ]
 # fmt: on
 
@@ -215,7 +326,24 @@ def _import_task(owner_id: int | None) -> str:
     return str(job.pk)
 
 
+def _user_target(target: str, county: County) -> str:
+    """The username a user-management row is about (see the targets above the rows)."""
+    if target == "self":
+        return county.users["bureau_officer"].username
+    if target == "user_peer":
+        return make_user(Role.BUREAU_OFFICER, username="matrix_peer", region="cixi").username
+    if target == "user_above":
+        return make_user(Role.BUREAU_OFFICER, username="matrix_above", region="ningbo").username
+    assert target == "user", target
+    return make_user(Role.EXPERT, username="matrix_user", home_region="cixi").username
+
+
 def _url(case: Case, county: County) -> str:
+    if case.target in {"user", "user_peer", "user_above", "self"}:
+        return "/" + _PARAM.sub(_user_target(case.target, county), case.route)
+    if case.target == "token_other":
+        token, _ = api_token_create(acting_user=None, user=make_user(Role.EXPERT, username="matrix_owner"))
+        return "/" + _PARAM.sub(str(token.pk), case.route)
     if case.target.startswith("task"):
         owner = county.users["bureau_officer"].pk if case.target == "task" else None
         return "/" + _PARAM.sub(_import_task(owner), case.route)
@@ -228,7 +356,7 @@ def _url(case: Case, county: County) -> str:
     }[case.target]
     if _PARAM.search(case.route):
         assert uscc, f"{case.id}: the route has a parameter, give the row a target"
-    return "/" + _PARAM.sub(uscc, case.route)
+    return "/" + _PARAM.sub(lambda m: HELD.get(m.group(1), uscc), case.route)
 
 
 def _request(client: Client, case: Case, url: str, role: str, headers: dict[str, str]) -> TestResponse:
@@ -236,6 +364,14 @@ def _request(client: Client, case: Case, url: str, role: str, headers: dict[str,
         username = "nobody" if role == ANON else _USERNAMES[role]
         password = "wrong" if role == ANON else PASSWORD
         body = json.dumps({"username": username, "password": password})
+        return client.generic(case.method, url, body, content_type="application/json", headers=headers)
+    if case.route == "api/accounts/users" and case.method == "POST":
+        body = json.dumps(
+            {"username": f"matrix_{uuid.uuid4().hex[:8]}", "password": PASSWORD, "role": "expert"}
+        )
+        return client.generic(case.method, url, body, content_type="application/json", headers=headers)
+    if case.route.startswith("api/") and case.data is not None:
+        body = json.dumps(case.data, ensure_ascii=False)
         return client.generic(case.method, url, body, content_type="application/json", headers=headers)
     if case.method == "POST":
         return client.post(url, case.data or {}, headers=headers)
@@ -284,17 +420,29 @@ class _Clients:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
 
 
+@contextmanager
+def _rolled_back() -> Iterator[None]:
+    """Whatever the request writes is undone afterwards."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_authorization_matrix(case: Case, county: County) -> None:
     clients = _Clients(county)
     url = _url(case, county)
     problems = []
     for role, expected in zip(ROLES, case.expect, strict=True):
-        response = _request(clients.session(role), case, url, role, {})
+        client = clients.session(role)
+        with _rolled_back():
+            response = _request(client, case, url, role, {})
         if (problem := _mismatch(response, expected, county)) is not None:
             problems.append(f"{role:<17} session: {problem}")
         if case.bearer:
-            response = _request(Client(), case, url, role, clients.bearer(role))
+            headers = clients.bearer(role)
+            with _rolled_back():
+                response = _request(Client(), case, url, role, headers)
             if (problem := _mismatch(response, expected, county)) is not None:
                 problems.append(f"{role:<17} bearer:  {problem}")
     assert not problems, f"{case.method} {url}\n" + "\n".join(problems)

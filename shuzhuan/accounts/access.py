@@ -18,12 +18,13 @@ from typing import Any, TypeVar
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.urls import reverse
+from django.utils import timezone
 
-from shuzhuan.accounts.models import Role, User
+from shuzhuan.accounts.models import HOME_REGION_ROLES, REGION_SCOPED_ROLES, ApiToken, Role, User
 from shuzhuan.enterprises.models import Enterprise, Region
 
 
@@ -33,8 +34,13 @@ class Perm(StrEnum):
     ENTERPRISE_VIEW = "enterprise.view"
     ENTERPRISE_EXPORT = "enterprise.export"
     ENTERPRISE_IMPORT = "enterprise.import"
+    ENTERPRISE_EDIT = "enterprise.edit"  # create and change registry fields, within scope
+    ENTERPRISE_HISTORY = "enterprise.history"  # who changed an enterprise, when, from what to what
+    QUALIFICATION_EDIT = "qualification.edit"  # conferred higher up, recorded by the bureau
     REFERENCE_VIEW = "reference.view"
     API_TOKEN = "api.token"  # noqa: S105 - a permission name, not a secret
+    USER_MANAGE = "user.manage"
+    ACCOUNT_SELF = "account.self"
 
 
 _ALL_ROLES = frozenset(Role)
@@ -46,8 +52,15 @@ ROLE_PERMISSIONS: dict[Perm, frozenset[Role]] = {
     Perm.ENTERPRISE_VIEW: _OFFICERS | {Role.ENTERPRISE},
     Perm.ENTERPRISE_EXPORT: _OFFICERS,
     Perm.ENTERPRISE_IMPORT: frozenset({Role.BUREAU_OFFICER}),
+    # A town officer keeps the enterprises of their own town; access_towns() is where they may
+    # place one (so none can be moved out of their town). Auditors stay read-only.
+    Perm.ENTERPRISE_EDIT: frozenset({Role.BUREAU_OFFICER, Role.TOWN_OFFICER}),
+    Perm.ENTERPRISE_HISTORY: _OFFICERS,
+    Perm.QUALIFICATION_EDIT: frozenset({Role.BUREAU_OFFICER}),
     Perm.REFERENCE_VIEW: _ALL_ROLES,
     Perm.API_TOKEN: _ALL_ROLES,
+    Perm.USER_MANAGE: frozenset({Role.BUREAU_OFFICER}),
+    Perm.ACCOUNT_SELF: _ALL_ROLES,
 }
 
 AnyUser = User | AnonymousUser
@@ -125,6 +138,106 @@ def access_town_allowed(user: Any, town: Region) -> bool:
     return region is not None and town.path.startswith(region.path)
 
 
+# --- accounts: who manages whom ------------------------------------------------------------
+#
+# Every account belongs to one region (``access_user_region``): an officer's or auditor's
+# jurisdiction, the town of an enterprise user's enterprise, the home region of an expert or
+# service provider (the bureau that registered them). A user holding USER_MANAGE manages the
+# accounts that belong to a region inside their own subtree, except themselves and the other
+# managers of their very own region: a manager is managed only from strictly above. So nobody
+# manages an account scoped above (or beside) them. The CLI (an operator, no acting user) is
+# not bound by this.
+
+
+def access_user_region(target: User) -> Region | None:
+    """The region an account belongs to for management; None when no officer manages it."""
+    role = _role(target)
+    if role in REGION_SCOPED_ROLES:
+        return target.region
+    if role == Role.ENTERPRISE:
+        return target.enterprise.town if target.enterprise else None
+    if role in HOME_REGION_ROLES:
+        return target.home_region
+    return None
+
+
+def _manager_region(user: Any) -> Region | None:
+    u = _active_user(user)
+    if u is None or not access_has(u, Perm.USER_MANAGE):
+        return None
+    return u.region
+
+
+def access_user_manageable(user: Any, target: User) -> bool:
+    """May ``user`` manage ``target`` (saved or about to be created)? Same rule as access_users."""
+    region = _manager_region(user)
+    if region is None or (target.pk is not None and target.pk == user.pk):
+        return False
+    home = access_user_region(target)
+    if home is None or not home.path.startswith(region.path):
+        return False
+    return not (_role(target) in ROLE_PERMISSIONS[Perm.USER_MANAGE] and home.path == region.path)
+
+
+def access_user_region_q(region: Region) -> Q:
+    """Accounts that belong to ``region`` or below it (``access_user_region``, as a filter)."""
+    p = region.path
+    return (
+        Q(role__in=[r.value for r in REGION_SCOPED_ROLES], region__path__startswith=p)
+        | Q(role=Role.ENTERPRISE, enterprise__town__path__startswith=p)
+        | Q(role__in=[r.value for r in HOME_REGION_ROLES], home_region__path__startswith=p)
+    )
+
+
+def access_users(user: Any) -> QuerySet[User]:
+    """Every account this user may manage — the only way to start a user query for a manager."""
+    base = User.objects.select_related("region", "enterprise", "enterprise__town", "home_region")
+    region = _manager_region(user)
+    if region is None:
+        return base.none()
+    managers = [r.value for r in ROLE_PERMISSIONS[Perm.USER_MANAGE]]
+    return (
+        base.filter(access_user_region_q(region))
+        .exclude(role__in=managers, region__path=region.path)
+        .exclude(pk=user.pk)
+    )
+
+
+def access_user(user: Any, username: str) -> User:
+    """One account this user may manage, or 404 — out of scope is indistinguishable from none."""
+    access_require(user, Perm.USER_MANAGE)
+    found = access_users(user).filter(username=username).first()
+    if found is None:
+        raise Http404("没有找到该用户，或您无权管理。")
+    return found
+
+
+def access_user_regions(user: Any) -> QuerySet[Region]:
+    """Regions a manager may place accounts in (their subtree; the service checks each role)."""
+    region = _manager_region(user)
+    if region is None:
+        return Region.objects.none()
+    return Region.objects.filter(path__startswith=region.path).order_by("path")
+
+
+def access_api_tokens(user: Any) -> QuerySet[ApiToken]:
+    """The user's own API tokens that still work (not revoked, not expired)."""
+    u = _active_user(user)
+    if u is None or not access_has(u, Perm.API_TOKEN):
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user=u, revoked_at__isnull=True, expires_at__gt=timezone.now()).order_by(
+        "-created_at"
+    )
+
+
+def access_api_token(user: Any, token_id: int) -> ApiToken:
+    access_require(user, Perm.API_TOKEN)
+    found = access_api_tokens(user).filter(pk=token_id).first()
+    if found is None:
+        raise Http404("没有找到该令牌。")
+    return found
+
+
 @dataclass(frozen=True)
 class NavItem:
     label: str
@@ -143,6 +256,8 @@ def access_navigation(user: Any) -> list[NavItem]:
         items.append(NavItem("企业信息", reverse("web:my_enterprise"), "enterprises"))
     if access_has(u, Perm.ENTERPRISE_IMPORT):
         items.append(NavItem("导入企业名单", reverse("web:enterprise_import"), "import"))
+    if access_has(u, Perm.USER_MANAGE):
+        items.append(NavItem("用户管理", reverse("web:user_list"), "users"))
     items.append(NavItem("接口文档", reverse("api-1.0.0:openapi-view"), "api"))
     return items
 

@@ -1,16 +1,18 @@
-from __future__ import annotations
-
+from datetime import datetime
 from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import authenticate
+from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema, Status
+from ninja.pagination import PageNumberPagination, paginate
 from ninja.security import HttpBearer, SessionAuth
 
-from shuzhuan.accounts.access import Perm, access_require
+from shuzhuan.accounts.access import Perm, access_require, access_user_region
 from shuzhuan.accounts.models import User
-from shuzhuan.accounts.services import api_token_authenticate, api_token_create, user_summary
+from shuzhuan.accounts.selectors import UserFilter, user_list
+from shuzhuan.accounts.services import api_token_authenticate, api_token_create, user_create, user_summary
 from shuzhuan.core.errors import ApplicationError
 
 
@@ -96,3 +98,106 @@ def account_token_create(request: HttpRequest, payload: TokenIn) -> dict[str, An
     access_require(user, Perm.API_TOKEN)
     token, raw = api_token_create(acting_user=user, user=user, name=payload.name or "api")
     return {"token": raw, "expires_at": token.expires_at.isoformat()}
+
+
+# --- user management (bureau officers; same rules as the 用户管理 pages) ----------------------
+
+
+class UserOut(Schema):
+    username: str
+    display_name: str
+    role: str
+    role_label: str
+    region: str | None
+    region_name: str | None
+    enterprise: str | None
+    enterprise_name: str | None
+    home_region: str | None
+    home_region_name: str | None
+    scope_region: str | None
+    scope_region_name: str | None
+    is_active: bool
+    is_locked: bool
+    last_login: datetime | None
+    date_joined: datetime
+
+    # Built from a User row (queried with its regions and enterprise, see access_users).
+    @staticmethod
+    def resolve_region(obj: User) -> str | None:
+        return obj.region.code if obj.region else None
+
+    @staticmethod
+    def resolve_region_name(obj: User) -> str | None:
+        return obj.region.name if obj.region else None
+
+    @staticmethod
+    def resolve_enterprise(obj: User) -> str | None:
+        return obj.enterprise.uscc if obj.enterprise else None
+
+    @staticmethod
+    def resolve_enterprise_name(obj: User) -> str | None:
+        return obj.enterprise.name if obj.enterprise else None
+
+    @staticmethod
+    def resolve_home_region(obj: User) -> str | None:
+        return obj.home_region.code if obj.home_region else None
+
+    @staticmethod
+    def resolve_home_region_name(obj: User) -> str | None:
+        return obj.home_region.name if obj.home_region else None
+
+    @staticmethod
+    def resolve_scope_region(obj: User) -> str | None:
+        region = access_user_region(obj)
+        return region.code if region else None
+
+    @staticmethod
+    def resolve_scope_region_name(obj: User) -> str | None:
+        region = access_user_region(obj)
+        return region.name if region else None
+
+    @staticmethod
+    def resolve_is_locked(obj: User) -> bool:
+        return bool(getattr(obj, "is_locked", False))
+
+
+class UserFilterIn(Schema):
+    q: str = ""
+    role: str = ""
+    region: str = ""
+    status: str = ""
+
+
+class UserCreateIn(Schema):
+    username: str
+    password: str
+    role: str
+    display_name: str = ""
+    region: str | None = None
+    home_region: str | None = None
+    enterprise: str | None = None
+
+
+@router.get("/users", response=list[UserOut], operation_id="user_list", summary="用户列表（按管理范围）")
+@paginate(PageNumberPagination, page_size=50)
+def user_list_op(request: HttpRequest, filters: Query[UserFilterIn]) -> QuerySet[User]:
+    # The accounts this officer manages (access_users), narrowed by the filters; status is
+    # active | inactive | locked, region a region code (its subtree).
+    user = access_require(request.auth, Perm.USER_MANAGE)  # type: ignore[attr-defined]
+    return user_list(actor=user, filters=UserFilter(**filters.dict()))
+
+
+@router.post("/users", response={201: UserOut}, operation_id="user_create", summary="创建用户")
+def user_create_op(request: HttpRequest, payload: UserCreateIn) -> Status[User]:
+    user = access_require(request.auth, Perm.USER_MANAGE)  # type: ignore[attr-defined]
+    created = user_create(
+        acting_user=user,
+        username=payload.username,
+        password=payload.password,
+        role=payload.role,
+        display_name=payload.display_name,
+        region_code=payload.region or None,
+        home_region_code=payload.home_region or None,
+        enterprise_uscc=payload.enterprise or None,
+    )
+    return Status(201, created)

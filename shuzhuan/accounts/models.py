@@ -19,6 +19,8 @@ class Role(models.TextChoices):
 
 
 REGION_SCOPED_ROLES = frozenset({Role.BUREAU_OFFICER, Role.TOWN_OFFICER, Role.AUDITOR})
+# Roles without a jurisdiction whose accounts belong to a home region (the registering bureau).
+HOME_REGION_ROLES = frozenset({Role.EXPERT, Role.SERVICE_PROVIDER})
 
 
 class User(AbstractUser):
@@ -34,6 +36,17 @@ class User(AbstractUser):
         blank=True,
         on_delete=models.PROTECT,
         related_name="users",
+    )
+    # Experts and service providers have no jurisdiction; this records which bureau registered
+    # them, so the officers of that region (and above) manage the account. See access_users().
+    home_region = models.ForeignKey(
+        Region,
+        verbose_name="归属区域",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="专家、服务商账户由该区域的经信局管理",
     )
 
     class Meta:

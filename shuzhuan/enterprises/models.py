@@ -120,6 +120,22 @@ class Enterprise(TimeStampedModel):
         return f"{self.name}（{self.uscc}）"
 
 
+# The registry fields a person keeps by hand, in page order, with the words forms, messages and the
+# change history use (营业收入 without a unit: pages show 万元, the database and the API hold 元).
+ENTERPRISE_FIELD_LABELS: dict[str, str] = {
+    "uscc": "统一社会信用代码",
+    "name": "企业名称",
+    "town": "所属镇（街道）",
+    "industry": "所属行业",
+    "is_sme": "中小企业",
+    "above_scale": "规上工业企业",
+    "employees": "从业人数",
+    "revenue": "营业收入",
+    "has_rd_activity": "有研发活动",
+    "status": "经营状态",
+}
+
+
 class Qualification(models.Model):
     enterprise = models.ForeignKey(
         Enterprise, verbose_name="企业", on_delete=models.CASCADE, related_name="qualifications"

@@ -9,9 +9,16 @@ _NAV_KEY_BY_URL_NAME = {
     "home": "home",
     "enterprise_list": "enterprises",
     "enterprise_detail": "enterprises",
+    "enterprise_create": "enterprises",
+    "enterprise_edit": "enterprises",
+    "qualification_add": "enterprises",
     "enterprise_export": "enterprises",
     "my_enterprise": "enterprises",
     "enterprise_import": "import",
+    "user_list": "users",
+    "user_create": "users",
+    "user_edit": "users",
+    "user_password": "users",
 }
 
 

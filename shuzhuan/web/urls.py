@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shuzhuan.web import views
+from shuzhuan.web import views, views_accounts, views_enterprises
 
 app_name = "web"
 
@@ -13,5 +13,30 @@ urlpatterns = [
     path("enterprises/import/", views.enterprise_import_view, name="enterprise_import"),
     path("enterprises/import/<uuid:task_id>/", views.enterprise_import_task, name="enterprise_import_task"),
     path("enterprises/mine/", views.my_enterprise, name="my_enterprise"),
-    path("enterprises/<str:uscc>/", views.enterprise_detail, name="enterprise_detail"),
+    # the registry kept by hand (shuzhuan/web/views_enterprises.py); "new/" before "<str:uscc>/"
+    path("enterprises/new/", views_enterprises.enterprise_create_view, name="enterprise_create"),
+    path("enterprises/<str:uscc>/", views_enterprises.enterprise_detail, name="enterprise_detail"),
+    path("enterprises/<str:uscc>/edit/", views_enterprises.enterprise_edit, name="enterprise_edit"),
+    path(
+        "enterprises/<str:uscc>/qualifications/",
+        views_enterprises.qualification_add_view,
+        name="qualification_add",
+    ),
+    path(
+        "enterprises/<str:uscc>/qualifications/<str:type>/<int:year>/delete/",
+        views_enterprises.qualification_remove_view,
+        name="qualification_remove",
+    ),
+    # accounts (shuzhuan/web/views_accounts.py): user management and 我的账户
+    path("users/", views_accounts.user_list_view, name="user_list"),
+    path("users/new/", views_accounts.user_create_view, name="user_create"),
+    path("users/<str:username>/edit/", views_accounts.user_edit_view, name="user_edit"),
+    path("users/<str:username>/password/", views_accounts.user_password_view, name="user_password"),
+    path("users/<str:username>/deactivate/", views_accounts.user_deactivate_view, name="user_deactivate"),
+    path("users/<str:username>/activate/", views_accounts.user_activate_view, name="user_activate"),
+    path("users/<str:username>/unlock/", views_accounts.user_unlock_view, name="user_unlock"),
+    path("account/", views_accounts.my_account, name="my_account"),
+    path("account/password/", views_accounts.my_password, name="my_password"),
+    path("account/tokens/", views_accounts.my_token_create, name="my_token_create"),
+    path("account/tokens/<int:token_id>/revoke/", views_accounts.my_token_revoke, name="my_token_revoke"),
 ]

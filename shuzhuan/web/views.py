@@ -23,7 +23,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from shuzhuan.accounts.access import (
     Perm,
-    access_enterprise,
     access_enterprises,
     access_has,
     access_require,
@@ -39,7 +38,6 @@ from shuzhuan.enterprises.models import Enterprise
 from shuzhuan.enterprises.selectors import (
     EnterpriseFilter,
     enterprise_filter,
-    enterprise_qualifications,
     industry_list,
     qualification_type_list,
 )
@@ -146,26 +144,13 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "can_export": access_has(request.user, Perm.ENTERPRISE_EXPORT),
         "can_import": access_has(request.user, Perm.ENTERPRISE_IMPORT),
+        "can_create": access_has(request.user, Perm.ENTERPRISE_EDIT),
     }
     template = "web/_enterprise_rows.html" if _wants_fragment(request) else "web/enterprise_list.html"
     response = render(request, template, context)
     # The same URL answers with the rows or the whole page: caches must keep them apart.
     patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
     return response
-
-
-@access_view(Perm.ENTERPRISE_VIEW)
-def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
-    enterprise = access_enterprise(request.user, uscc)
-    return render(
-        request,
-        "web/enterprise_detail.html",
-        {
-            "enterprise": enterprise,
-            "qualifications": enterprise_qualifications(enterprise),
-            "can_list": access_has(request.user, Perm.ENTERPRISE_LIST),
-        },
-    )
 
 
 @access_view(Perm.ENTERPRISE_VIEW)

@@ -146,7 +146,7 @@ def test_navigation_follows_permissions(county: County) -> None:
     def keys(role: str) -> list[str]:
         return [item.key for item in access_navigation(county.users[role])]
 
-    assert keys("bureau_officer") == ["home", "enterprises", "import", "api"]
+    assert keys("bureau_officer") == ["home", "enterprises", "import", "users", "api"]
     assert keys("town_officer") == ["home", "enterprises", "api"]
     assert keys("auditor") == ["home", "enterprises", "api"]
     assert keys("enterprise") == ["home", "enterprises", "api"]

@@ -13,6 +13,10 @@ from shuzhuan.core.money import WAN, to_yuan
 from shuzhuan.core.text import clean_cell, squash
 from shuzhuan.enterprises.models import Enterprise, Industry, QualificationType, Region
 
+# 一万亿元: SQLite keeps decimals as binary floating point (15 significant digits), so below this
+# every amount comes back to the fen. The enterprise services use the same limit.
+REVENUE_LIMIT = Decimal("1e12")
+
 
 class CellError(ValueError):
     """A cell that cannot be read; the message names the column and the value."""
@@ -95,7 +99,7 @@ def parse_revenue(value: object, *, in_yuan: bool) -> Decimal | None:
     if number < 0:
         raise CellError(f"营业收入“{clean_cell(value)}”不能为负数")
     yuan = to_yuan(number if in_yuan else number * WAN)
-    if yuan >= Decimal("1e14"):
+    if yuan >= REVENUE_LIMIT:
         raise CellError(f"营业收入“{clean_cell(value)}”超出合理范围")
     return yuan
 

@@ -1229,3 +1229,19 @@ def test_a_conflicting_concurrent_write_is_refused_cleanly(
     with pytest.raises(ApplicationError, match="重新导入"):
         run(messy)
     assert counts() == before
+
+
+def test_revenue_beyond_one_trillion_yuan_is_rejected(tmp_path: Path) -> None:
+    """1万亿元 and above cannot be stored to the fen on SQLite, so such a cell is refused."""
+    path = write_rows(
+        tmp_path / "big.xlsx",
+        ["统一社会信用代码", "企业名称", "镇街", "营业收入（万元）"],
+        [
+            [G1, "慈溪市甲有限公司", "观海卫镇", "99999999.99"],
+            [G2, "慈溪市乙有限公司", "观海卫镇", "100000000"],
+        ],
+    )
+    report = run(path)
+    assert report.imported == 1
+    assert [(r.row, "营业收入" in r.reason) for r in report.rejected] == [(3, True)]
+    assert Enterprise.objects.get(uscc=G1).revenue == Decimal("999999999900.00")

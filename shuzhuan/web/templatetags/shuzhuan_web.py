@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django import template
+
+from shuzhuan.core.money import format_yuan, yuan_to_wan
 
 register = template.Library()
 
@@ -19,3 +22,15 @@ def duration_zh(value: timedelta | None) -> str:
     hours, minutes = divmod(rest, 60)
     parts = [f"{n} {unit}" for n, unit in ((days, "天"), (hours, "小时"), (minutes, "分钟")) if n]
     return " ".join(parts) or "0 分钟"
+
+
+@register.filter
+def yuan(value: Decimal | None) -> str:
+    """``Decimal("5266100")`` → ``5,266,100.00``; None → ``""``."""
+    return "" if value is None else format_yuan(value)
+
+
+@register.filter
+def wan(value: Decimal | None) -> str:
+    """Yuan shown in 万元, exactly: ``Decimal("5266100.00")`` → ``526.61``; None → ``""``."""
+    return "" if value is None else f"{yuan_to_wan(value):f}"
