@@ -8,7 +8,7 @@ ASSETS := node_modules/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install assets lint typecheck bench openapi clean
+.PHONY: run test install assets lint typecheck bench openapi policies-docs clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ typecheck: install
 
 openapi: install
 	DJANGO_SETTINGS_MODULE=config.django.test $(BIN)/python manage.py export_openapi docs/openapi.json
+
+policies-docs: install
+	$(BIN)/shuzhuan policy docs > docs/policies.md
 
 bench: install assets
 	$(BIN)/python bench/bench_import.py

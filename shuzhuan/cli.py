@@ -25,14 +25,20 @@ demo_app = typer.Typer(help="演示数据 / demo data", no_args_is_help=True)
 ent_app = typer.Typer(help="企业库 / enterprise registry", no_args_is_help=True)
 users_app = typer.Typer(help="用户 / accounts", no_args_is_help=True)
 audit_app = typer.Typer(help="审计 / audit trail", no_args_is_help=True)
+policy_app = typer.Typer(help="政策计算 / policy rulebook and calculator", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
 app.add_typer(ent_app, name="enterprises")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
+app.add_typer(policy_app, name="policy")
 
 
 class CliError(Exception):
     """A refusal to report as one line."""
+
+
+class InputError(CliError):
+    """Bad input (exit status 2), the message naming the field."""
 
 
 def _setup() -> None:
@@ -357,6 +363,46 @@ def audit_verify() -> None:
     typer.echo(f"审计链完整：{result.checked} 条记录 / audit chain intact: {result.checked} entries")
 
 
+@policy_app.command("calc")
+def policy_calc_cmd(
+    jsonl: Annotated[
+        bool, typer.Option("--jsonl", help="one JSON case per line in, one result per line out")
+    ] = False,
+) -> None:
+    """政策计算器：从标准输入读取一个 JSON 案例，输出 JSON / the calculator: one JSON case on stdin → JSON."""
+    # No database is needed: the editions are read from the package files.
+    from decimal import Decimal
+
+    from shuzhuan.core.errors import ApplicationError
+    from shuzhuan.policies.calc import policy_calc
+
+    def one(text: str, where: str) -> dict[str, Any]:
+        try:
+            data = json.loads(text, parse_float=Decimal)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{where}input: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        try:
+            return policy_calc(data=data)
+        except ApplicationError as exc:
+            raise InputError(f"{where}{exc}") from None
+
+    if not jsonl:
+        typer.echo(json.dumps(one(sys.stdin.read(), ""), ensure_ascii=False, indent=2))
+        return
+    for number, line in enumerate(sys.stdin, 1):
+        if line.strip():
+            typer.echo(json.dumps(one(line, f"line {number}: "), ensure_ascii=False))
+
+
+@policy_app.command("docs")
+def policy_docs() -> None:
+    """打印由规则库生成的 docs/policies.md / print docs/policies.md generated from the editions."""
+    from shuzhuan.rules.docs import render_policies_md
+    from shuzhuan.rules.loader import default_rulebook
+
+    sys.stdout.write(render_policies_md(default_rulebook()))
+
+
 def main(argv: list[str] | None = None) -> int:
     from shuzhuan.core.errors import ApplicationError
 
@@ -364,6 +410,9 @@ def main(argv: list[str] | None = None) -> int:
         app(args=argv, standalone_mode=False)
     except SystemExit as exc:  # typer/click exit codes (usage errors print their own message)
         return int(exc.code or 0) if isinstance(exc.code, int) else 1
+    except InputError as exc:
+        _err(str(exc))
+        return 2
     except (CliError, ApplicationError) as exc:
         _err(str(exc))
         return 1

@@ -101,6 +101,9 @@ EDIT_FORM = {"name": "慈溪市甲汽配有限公司", "town": "cixi-guanhaiwei"
 MOVE_FORM = {**EDIT_FORM, "town": "cixi-zhouxiang"}
 QUALIFICATION = {"type": "provincial_digital_workshop", "year": "2024"}
 HELD = {"type": "national_tech_sme", "year": "2024"}  # <type>/<year> in routes: held by ``own`` only
+CALC_CASE = {"as_of": "2025-06-30", "enterprise": {"industry": "auto_parts", "is_sme": True},
+             "project": {"kinds": ["pilot"], "in_pilot_plan": True, "accepted": True,
+                         "verified_investment": "700000"}}
 API_BUREAU_ONLY =   (401,       200,    403,  403,  403,    403,      403)
 # A user outside the bureau officer's management scope: a 404, as if there were no such user.
 NOT_MANAGED =       (LOGIN,     404,    403,  403,  403,    403,      403)
@@ -239,6 +242,9 @@ CASES: list[Case] = [
     _api("api/enterprises/<uscc>/qualifications/<type>/<year>", "DELETE",
          (401, 404, 403, 403, 403, 403, 403), target="elsewhere"),  # it does not hold that one
     _api("api/enterprises/<uscc>/qualifications/<type>/<year>", "GET", ALL_405, target="own"),
+    # The policy calculator: every signed-in role (no scope: it reads no registry data).
+    _api("api/policy/calc", "POST", API_ALL_200, data=CALC_CASE),
+    _api("api/policy/calc", "GET", ALL_405),
     _api("api/accounts/users", "GET", API_BUREAU_ONLY),
     _api("api/accounts/users", "POST",        (401,   201,  403,  403,  403,  403,  403)),  # an expert
     _api("api/accounts/users", "DELETE", ALL_405),

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "shuzhuan.audit",
     "shuzhuan.enterprises",
     "shuzhuan.accounts",
+    "shuzhuan.policies",
     "shuzhuan.web",
 ]
 

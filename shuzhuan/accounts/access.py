@@ -41,6 +41,7 @@ class Perm(StrEnum):
     API_TOKEN = "api.token"  # noqa: S105 - a permission name, not a secret
     USER_MANAGE = "user.manage"
     ACCOUNT_SELF = "account.self"
+    POLICY_CALC = "policy.calc"  # the calculator: every signed-in role
 
 
 _ALL_ROLES = frozenset(Role)
@@ -61,6 +62,7 @@ ROLE_PERMISSIONS: dict[Perm, frozenset[Role]] = {
     Perm.API_TOKEN: _ALL_ROLES,
     Perm.USER_MANAGE: frozenset({Role.BUREAU_OFFICER}),
     Perm.ACCOUNT_SELF: _ALL_ROLES,
+    Perm.POLICY_CALC: _ALL_ROLES,
 }
 
 AnyUser = User | AnonymousUser
