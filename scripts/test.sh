@@ -54,7 +54,8 @@ except Exception as exc:
 PY
 }
 if reason=$(pg_ready); then
-  run "pytest (PostgreSQL)" env DATABASE_URL="$PG_URL" $BIN/pytest -m "not e2e" -q -p no:cacheprovider
+  # Spark and the rules engine touch no database: they run once, in the SQLite pass.
+  run "pytest (PostgreSQL)" env DATABASE_URL="$PG_URL" $BIN/pytest -m "not e2e and not spark" -q -p no:cacheprovider
 else
   missing "pytest (PostgreSQL)" "$reason"
 fi

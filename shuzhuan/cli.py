@@ -370,7 +370,9 @@ def policy_calc_cmd(
     ] = False,
 ) -> None:
     """政策计算器：从标准输入读取一个 JSON 案例，输出 JSON / the calculator: one JSON case on stdin → JSON."""
-    # No database is needed: the editions are read from the package files.
+    # The published editions in the database (DATABASE_URL); a database never migrated (no
+    # editions table) falls back to the package files (shuzhuan/policies/selectors.py).
+    _setup()
     from decimal import Decimal
 
     from shuzhuan.core.errors import ApplicationError

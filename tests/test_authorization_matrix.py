@@ -15,6 +15,7 @@ the bureau officer does not change what the town officer's request finds).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import uuid
@@ -40,6 +41,8 @@ from shuzhuan.core.models import BackgroundTask
 from shuzhuan.enterprises.models import Enterprise
 from shuzhuan.enterprises.tasks import IMPORT_TASK
 from shuzhuan.enterprises.tests.factories import EnterpriseFactory, make_uscc, town
+from shuzhuan.policies.models import PolicyEdition
+from shuzhuan.policies.services import edition_draft_create
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
@@ -105,6 +108,9 @@ CALC_CASE = {"as_of": "2025-06-30", "enterprise": {"industry": "auto_parts", "is
              "project": {"kinds": ["pilot"], "in_pilot_plan": True, "accepted": True,
                          "verified_investment": "700000"}}
 API_BUREAU_ONLY =   (401,       200,    403,  403,  403,    403,      403)
+NEW_EDITION = {"based_on": "cixi-2025", "edition_id": "cixi-2026", "effective_from": "2026-01-01"}
+NEW_CAP = {"policy": "matrix-draft-ai", "step": "cap", "value": "500000"}
+DRAFT_ACTION =      (LOGIN,     Redirect("/policies/matrix-draft/"), 403, 403, 403, 403, 403)
 # A user outside the bureau officer's management scope: a 404, as if there were no such user.
 NOT_MANAGED =       (LOGIN,     404,    403,  403,  403,    403,      403)
 BUREAU_ACTION =     (LOGIN,     Redirect("/users/matrix_user/edit/"), 403, 403, 403, 403, 403)
@@ -245,6 +251,30 @@ CASES: list[Case] = [
     # The policy calculator: every signed-in role (no scope: it reads no registry data).
     _api("api/policy/calc", "POST", API_ALL_200, data=CALC_CASE),
     _api("api/policy/calc", "GET", ALL_405),
+    # --- 政策: published editions for everyone signed in; drafts, editing and publishing for the
+    # bureau. Targets: "edition" cixi-2025 (published), "draft" matrix-draft (a copy of it),
+    # "edition_missing" an id nobody has. A draft is a 404 to those who may not publish.
+    Case("policies/", "GET", ALL_200),
+    Case("policies/", "POST", ALL_405),
+    Case("policies/calc/", "GET", ALL_200),
+    Case("policies/calc/", "POST", ALL_405),
+    Case("policies/new/", "GET", BUREAU_ONLY),
+    Case("policies/new/", "POST", BUREAU_ONLY, data={}),  # form errors
+    Case("policies/new/", "POST",             (LOGIN, Redirect("/policies/cixi-2026/"), 403, 403, 403, 403, 403),
+         data=NEW_EDITION),
+    Case("policies/new/", "DELETE", ALL_405),
+    Case("policies/<str:edition_id>/", "GET", ALL_200, target="edition"),
+    Case("policies/<str:edition_id>/", "GET", (LOGIN, 200, 404, 404, 404, 404, 404), target="draft"),
+    Case("policies/<str:edition_id>/", "GET", (LOGIN, 404, 404, 404, 404, 404, 404), target="edition_missing"),
+    Case("policies/<str:edition_id>/", "POST", ALL_405, target="edition"),
+    Case("policies/<str:edition_id>/parameters/", "POST", DRAFT_ACTION, target="draft", data=NEW_CAP),
+    Case("policies/<str:edition_id>/parameters/", "POST", BUREAU_ONLY, target="edition",
+         data=NEW_CAP),  # published: the page again, with the refusal
+    Case("policies/<str:edition_id>/parameters/", "GET", ALL_405, target="draft"),
+    Case("policies/<str:edition_id>/publish/", "POST", DRAFT_ACTION, target="draft"),
+    Case("policies/<str:edition_id>/publish/", "POST", (LOGIN, 404, 403, 403, 403, 403, 403),
+         target="edition_missing"),
+    Case("policies/<str:edition_id>/publish/", "GET", ALL_405, target="draft"),
     _api("api/accounts/users", "GET", API_BUREAU_ONLY),
     _api("api/accounts/users", "POST",        (401,   201,  403,  403,  403,  403,  403)),  # an expert
     _api("api/accounts/users", "DELETE", ALL_405),
@@ -344,12 +374,25 @@ def _user_target(target: str, county: County) -> str:
     return make_user(Role.EXPERT, username="matrix_user", home_region="cixi").username
 
 
+def _edition_target(target: str, county: County) -> str:
+    if target == "draft":
+        return edition_draft_create(
+            acting_user=county.users["bureau_officer"],
+            based_on=PolicyEdition.objects.get(edition_id="cixi-2025"),
+            edition_id="matrix-draft",
+            effective_from=dt.date(2026, 1, 1),
+        ).edition_id
+    return {"edition": "cixi-2025", "edition_missing": "cixi-1999"}[target]
+
+
 def _url(case: Case, county: County) -> str:
     if case.target in {"user", "user_peer", "user_above", "self"}:
         return "/" + _PARAM.sub(_user_target(case.target, county), case.route)
     if case.target == "token_other":
         token, _ = api_token_create(acting_user=None, user=make_user(Role.EXPERT, username="matrix_owner"))
         return "/" + _PARAM.sub(str(token.pk), case.route)
+    if case.target in {"edition", "draft", "edition_missing"}:
+        return "/" + _PARAM.sub(_edition_target(case.target, county), case.route)
     if case.target.startswith("task"):
         owner = county.users["bureau_officer"].pk if case.target == "task" else None
         return "/" + _PARAM.sub(_import_task(owner), case.route)

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from shuzhuan.accounts.models import HOME_REGION_ROLES, REGION_SCOPED_ROLES, ApiToken, Role, User
 from shuzhuan.enterprises.models import Enterprise, Region
+from shuzhuan.policies.models import PolicyEdition
 
 
 class Perm(StrEnum):
@@ -42,6 +43,8 @@ class Perm(StrEnum):
     USER_MANAGE = "user.manage"
     ACCOUNT_SELF = "account.self"
     POLICY_CALC = "policy.calc"  # the calculator: every signed-in role
+    POLICY_VIEW = "policy.view"  # published editions and their policies: every signed-in role
+    POLICY_PUBLISH = "policy.publish"  # draft, edit and publish editions; see drafts
 
 
 _ALL_ROLES = frozenset(Role)
@@ -63,6 +66,8 @@ ROLE_PERMISSIONS: dict[Perm, frozenset[Role]] = {
     Perm.USER_MANAGE: frozenset({Role.BUREAU_OFFICER}),
     Perm.ACCOUNT_SELF: _ALL_ROLES,
     Perm.POLICY_CALC: _ALL_ROLES,
+    Perm.POLICY_VIEW: _ALL_ROLES,
+    Perm.POLICY_PUBLISH: frozenset({Role.BUREAU_OFFICER}),
 }
 
 AnyUser = User | AnonymousUser
@@ -240,6 +245,28 @@ def access_api_token(user: Any, token_id: int) -> ApiToken:
     return found
 
 
+# --- policy editions: published ones for everyone signed in; drafts for publishers only ------
+
+
+def access_editions(user: Any) -> QuerySet[PolicyEdition]:
+    base = PolicyEdition.objects.select_related("based_on", "published_by")
+    u = _active_user(user)
+    if u is None or not access_has(u, Perm.POLICY_VIEW):
+        return base.none()
+    if access_has(u, Perm.POLICY_PUBLISH):
+        return base
+    return base.filter(status=PolicyEdition.Status.PUBLISHED)
+
+
+def access_edition(user: Any, edition_id: str) -> PolicyEdition:
+    """One edition by id, or 404 — a draft is invisible to those who may not publish."""
+    access_require(user, Perm.POLICY_VIEW)
+    found = access_editions(user).filter(edition_id=edition_id).first()
+    if found is None:
+        raise Http404("没有找到该政策版本。")
+    return found
+
+
 @dataclass(frozen=True)
 class NavItem:
     label: str
@@ -258,6 +285,10 @@ def access_navigation(user: Any) -> list[NavItem]:
         items.append(NavItem("企业信息", reverse("web:my_enterprise"), "enterprises"))
     if access_has(u, Perm.ENTERPRISE_IMPORT):
         items.append(NavItem("导入企业名单", reverse("web:enterprise_import"), "import"))
+    if access_has(u, Perm.POLICY_VIEW):
+        items.append(NavItem("政策", reverse("web:policy_list"), "policies"))
+    if access_has(u, Perm.POLICY_CALC):
+        items.append(NavItem("政策计算器", reverse("web:policy_calc"), "calc"))
     if access_has(u, Perm.USER_MANAGE):
         items.append(NavItem("用户管理", reverse("web:user_list"), "users"))
     items.append(NavItem("接口文档", reverse("api-1.0.0:openapi-view"), "api"))

@@ -3,7 +3,8 @@
 It checks the input (the USCC with the registry's validator; everything else with the
 rulebook's case parser), runs the explain runner on the edition in force on ``as_of`` and
 returns the JSON the contract describes. Every refusal is an ApplicationError naming the field.
-The shipped editions come from the package files for now (database-held editions come later).
+The editions are the published ones in the database (``selectors.edition_rulebook``); only a
+database without the editions table (never migrated) falls back to the package files.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from typing import Any
 
 from shuzhuan.core.errors import ApplicationError
 from shuzhuan.enterprises.uscc import uscc_validate
+from shuzhuan.policies.selectors import edition_rulebook
 from shuzhuan.rules.case import CaseError, case_from_json
 from shuzhuan.rules.explain import explain, explanation_as_dict
-from shuzhuan.rules.loader import default_rulebook
 from shuzhuan.rules.model import NoEditionError, Rulebook
 
 
@@ -30,7 +31,7 @@ def policy_calc(*, data: Any, rulebook: Rulebook | None = None) -> dict[str, Any
     except CaseError as exc:
         raise ApplicationError(exc.message, field=exc.field) from None
     try:
-        explanation = explain(rulebook or default_rulebook(), case)
+        explanation = explain(rulebook or edition_rulebook(), case)
     except NoEditionError:
         raise ApplicationError(f"{case.as_of.isoformat()} 没有生效的政策版本", field="as_of") from None
     return explanation_as_dict(explanation)

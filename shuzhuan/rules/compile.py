@@ -2,11 +2,15 @@
 
 The same sqlglot trees the explain runner evaluates are rewritten — step names inlined, edition
 parameters replaced by literal lists, ``has_kind``/``has_qualification`` turned into the
-dialect's array test — and printed by sqlglot. Numbers are cast to DECIMAL(18, 4) so no runner
-uses floating point; the ceiling is rounded to the fen. The batch runners themselves come later.
+dialect's array test — and printed by sqlglot. Numbers are cast to DECIMAL(18, 4) (more digits
+when the literal has more than four decimals) so no runner uses floating point; the ceiling is
+rounded to the fen. A one-time reward also requires that its reward group is not in the
+enterprise's ``rewards_received`` list. The batch runners are ``batch_duckdb`` and ``batch_spark``.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from sqlglot import exp
 
@@ -28,7 +32,8 @@ def _rewrite(tree: exp.Expression, steps: dict[str, exp.Expression], edition: Ed
             spec = FUNCTIONS[str(node.this).lower()]
             return exp.ArrayContains(this=exp.column(spec.field), expression=node.expressions[0].copy())
         if isinstance(node, exp.Literal) and not node.is_string:
-            return exp.cast(node.copy(), exp.DataType.build("DECIMAL(18, 4)"))
+            scale = max(4, -int(Decimal(node.this).as_tuple().exponent))
+            return exp.cast(node.copy(), exp.DataType.build(f"DECIMAL({14 + scale}, {scale})"))
         return node
 
     return tree.copy().transform(fn)
@@ -42,6 +47,11 @@ def policy_sql(policy: Policy, edition: Edition, dialect: str) -> str:
     for step in policy.steps:
         steps[step.name] = _rewrite(step.expr.tree, steps, edition)
     conditions = [_rewrite(c.expr.tree, steps, edition) for c in policy.conditions]
+    if policy.once_per_enterprise:  # as explain: a reward group already paid is not paid again
+        received = exp.ArrayContains(
+            this=exp.column("rewards_received"), expression=exp.Literal.string(policy.reward_group)
+        )
+        conditions.append(exp.not_(exp.Coalesce(this=received, expressions=[exp.false()])))
     ceiling = exp.Round(this=steps["ceiling"], decimals=exp.Literal.number(2))
     case = exp.Case(ifs=[exp.If(this=exp.and_(*conditions), true=ceiling)])
     return case.sql(dialect=dialect)

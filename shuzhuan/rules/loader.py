@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
@@ -69,20 +70,27 @@ def load_rulebook(root: Path | str = EDITIONS_DIR) -> Rulebook:
     root = Path(root)
     if not root.is_dir():
         raise RulebookError(f"{root}: not a directory")
-    editions = [_load_edition(d) for d in sorted(p for p in root.iterdir() if p.is_dir())]
+    editions = [
+        edition_from_document(edition_document(d)) for d in sorted(p for p in root.iterdir() if p.is_dir())
+    ]
     if not editions:
         raise RulebookError(f"{root}: no editions")
-    editions.sort(key=lambda e: e.effective_from)
-    ids = [e.id for e in editions]
+    return rulebook_from_editions(editions)
+
+
+def rulebook_from_editions(editions: Iterable[Edition]) -> Rulebook:
+    """Editions (from files or from the database) → a rulebook; refuses duplicate ids and overlaps."""
+    ordered = sorted(editions, key=lambda e: e.effective_from)
+    ids = [e.id for e in ordered]
     if len(set(ids)) != len(ids):
         raise RulebookError(f"duplicate edition ids: {', '.join(sorted(ids))}")
-    for before, after in itertools.pairwise(editions):
+    for before, after in itertools.pairwise(ordered):
         if before.effective_to is None or before.effective_to >= after.effective_from:
             raise RulebookError(
                 f"{before.id}: effective dates overlap {after.id} "
                 f"(give {before.id} an effective_to before {after.effective_from.isoformat()})"
             )
-    return Rulebook(editions=tuple(editions))
+    return Rulebook(editions=tuple(ordered))
 
 
 @lru_cache(maxsize=1)
@@ -148,7 +156,10 @@ def _split(value: Any, where: str) -> dict[str, Decimal]:
     return shares
 
 
-def _load_edition(directory: Path) -> Edition:
+def edition_document(directory: Path | str) -> dict[str, Any]:
+    """One edition directory as one JSON-able mapping — ``edition.yaml`` with ``policies`` holding
+    each listed policy file's mapping, dates as ISO text. This is what the database stores."""
+    directory = Path(directory)
     where = directory.name
     path = directory / "edition.yaml"
     if not path.exists():
@@ -158,6 +169,44 @@ def _load_edition(directory: Path) -> Edition:
     edition_id = _text(data["id"], where, "id")
     if edition_id != directory.name:
         raise RulebookError(f"{where}: id {edition_id!r} must match its directory name")
+    names = data["policies"]
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise RulebookError(f"{where}: policies must list the policy files (without .yaml)")
+    files = {p.stem for p in directory.glob("*.yaml")} - {"edition"}
+    unlisted = sorted(files - set(names))
+    if unlisted:
+        raise RulebookError(f"{where}: policy files not listed in edition.yaml: {', '.join(unlisted)}")
+    policies = []
+    for name in names:
+        file = directory / f"{name}.yaml"
+        if not file.exists():
+            raise RulebookError(f"{where}: listed policy file {name}.yaml is missing")
+        policy = _read_yaml(file, f"{edition_id} / {file.name}")
+        policy_id = _text(policy.get("id"), f"{edition_id} / {file.name}", "id")
+        if policy_id != f"{edition_id}-{name}":
+            raise RulebookError(f"{policy_id}: id must be {edition_id}-{name}")
+        policies.append(policy)
+    return _jsonable({**data, "policies": policies})
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def edition_from_document(data: Mapping[str, Any]) -> Edition:
+    """Validate one edition held as a mapping (``edition_document``'s shape, as the database
+    stores it) and build it; every refusal is a RulebookError naming edition, policy and step."""
+    if not isinstance(data, Mapping):
+        raise RulebookError("an edition must be a mapping")
+    where = str(data.get("id") or "edition")
+    _keys(dict(data), _EDITION_KEYS, _EDITION_REQUIRED, where)
+    edition_id = _text(data["id"], where, "id")
     start = _date(data["effective_from"], where, "effective_from")
     end = None if data.get("effective_to") is None else _date(data["effective_to"], where, "effective_to")
     if end is not None and end < start:
@@ -171,19 +220,14 @@ def _load_edition(directory: Path) -> Edition:
             f"{where}: unknown stacking rule {stacking!r} (known: {', '.join(STACKING_RULES)})"
         )
     split = _split(data["funding_split"], where)
-    names = data["policies"]
-    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
-        raise RulebookError(f"{where}: policies must list the policy files (without .yaml)")
-    files = {p.stem for p in directory.glob("*.yaml")} - {"edition"}
-    unlisted = sorted(files - set(names))
-    if unlisted:
-        raise RulebookError(f"{where}: policy files not listed in edition.yaml: {', '.join(unlisted)}")
+    raw_policies = data["policies"]
+    if not isinstance(raw_policies, list) or not raw_policies:
+        raise RulebookError(f"{where}: policies must be a non-empty list")
     policies = []
-    for name in names:
-        file = directory / f"{name}.yaml"
-        if not file.exists():
-            raise RulebookError(f"{where}: listed policy file {name}.yaml is missing")
-        policies.append(_load_policy(file, edition_id, split))
+    for i, raw in enumerate(raw_policies, 1):
+        if not isinstance(raw, Mapping):
+            raise RulebookError(f"{where} / policy {i}: must be a mapping")
+        policies.append(_build_policy(dict(raw), edition_id, split))
     ids = [p.id for p in policies]
     if len(set(ids)) != len(ids):
         raise RulebookError(f"{where}: duplicate policy ids")
@@ -200,13 +244,11 @@ def _load_edition(directory: Path) -> Edition:
     )
 
 
-def _load_policy(path: Path, edition_id: str, default_split: dict[str, Decimal]) -> Policy:
-    where = f"{edition_id} / {path.name}"
-    data = _read_yaml(path, where)
-    policy_id = _text(data.get("id"), where, "id")
+def _build_policy(data: dict[str, Any], edition_id: str, default_split: dict[str, Decimal]) -> Policy:
+    policy_id = _text(data.get("id"), f"{edition_id} / policy", "id")
     where = f"{policy_id}"
-    if policy_id != f"{edition_id}-{path.stem}":
-        raise RulebookError(f"{where}: id must be {edition_id}-{path.stem}")
+    if not policy_id.startswith(f"{edition_id}-"):
+        raise RulebookError(f"{where}: id must start with {edition_id}-")
     if "citation" not in data or not data["citation"]:
         raise RulebookError(f"{where}: missing citation (document, clause, title)")
     _keys(data, _POLICY_KEYS, _POLICY_REQUIRED, where)

@@ -19,6 +19,12 @@ _NAV_KEY_BY_URL_NAME = {
     "user_create": "users",
     "user_edit": "users",
     "user_password": "users",
+    "policy_list": "policies",
+    "policy_edition": "policies",
+    "policy_edition_new": "policies",
+    "policy_edition_parameter": "policies",
+    "policy_edition_publish": "policies",
+    "policy_calc": "calc",
 }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shuzhuan.web import views, views_accounts, views_enterprises
+from shuzhuan.web import views, views_accounts, views_enterprises, views_policies
 
 app_name = "web"
 
@@ -39,4 +39,20 @@ urlpatterns = [
     path("account/password/", views_accounts.my_password, name="my_password"),
     path("account/tokens/", views_accounts.my_token_create, name="my_token_create"),
     path("account/tokens/<int:token_id>/revoke/", views_accounts.my_token_revoke, name="my_token_revoke"),
+    # 政策 (shuzhuan/web/views_policies.py): editions, drafts and publishing, the calculator;
+    # "calc/" and "new/" before "<str:edition_id>/"
+    path("policies/", views_policies.policy_list, name="policy_list"),
+    path("policies/calc/", views_policies.policy_calc_view, name="policy_calc"),
+    path("policies/new/", views_policies.edition_create, name="policy_edition_new"),
+    path("policies/<str:edition_id>/", views_policies.edition_detail, name="policy_edition"),
+    path(
+        "policies/<str:edition_id>/parameters/",
+        views_policies.edition_parameter,
+        name="policy_edition_parameter",
+    ),
+    path(
+        "policies/<str:edition_id>/publish/",
+        views_policies.edition_publish_view,
+        name="policy_edition_publish",
+    ),
 ]

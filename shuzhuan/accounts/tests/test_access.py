@@ -146,11 +146,11 @@ def test_navigation_follows_permissions(county: County) -> None:
     def keys(role: str) -> list[str]:
         return [item.key for item in access_navigation(county.users[role])]
 
-    assert keys("bureau_officer") == ["home", "enterprises", "import", "users", "api"]
-    assert keys("town_officer") == ["home", "enterprises", "api"]
-    assert keys("auditor") == ["home", "enterprises", "api"]
-    assert keys("enterprise") == ["home", "enterprises", "api"]
-    assert keys("expert") == ["home", "api"]
+    assert keys("bureau_officer") == ["home", "enterprises", "import", "policies", "calc", "users", "api"]
+    assert keys("town_officer") == ["home", "enterprises", "policies", "calc", "api"]
+    assert keys("auditor") == ["home", "enterprises", "policies", "calc", "api"]
+    assert keys("enterprise") == ["home", "enterprises", "policies", "calc", "api"]
+    assert keys("expert") == ["home", "policies", "calc", "api"]
     firm_nav = access_navigation(county.users["enterprise"])
     assert firm_nav[1].url == "/enterprises/mine/"
 

@@ -19,6 +19,10 @@ from shuzhuan.enterprises.uscc import uscc_make
 from shuzhuan.rules.docs import render_policies_md
 from shuzhuan.rules.loader import default_rulebook
 
+# The calculator reads the published editions from the database (the shipped ones, loaded by a
+# data migration), so even the CLI tests need it.
+pytestmark = pytest.mark.django_db
+
 USCC = uscc_make("91330282MA2AAAAAA")
 
 ISSUE_CASE: dict[str, Any] = {
