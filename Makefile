@@ -8,7 +8,7 @@ ASSETS := node_modules/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install assets lint typecheck bench openapi policies-docs clean
+.PHONY: run test install assets lint typecheck bench bench-policy openapi policies-docs clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,9 @@ policies-docs: install
 
 bench: install assets
 	$(BIN)/python bench/bench_import.py
+
+bench-policy: install
+	$(BIN)/python bench/bench_policy.py
 
 clean:
 	rm -rf $(VENV) node_modules var/static

@@ -13,7 +13,7 @@ Input (Arrow tables or Parquet files with these columns; extra columns are ignor
 
 A project whose enterprise is missing is evaluated with unknown (NULL) enterprise facts.
 
-Output, as Arrow tables:
+Output, as Arrow tables, in no particular order (sort them if an order matters):
 
 ``results`` — one row per (case, policy of the edition in force)
     case_id (the project_id, or the uscc in an enterprise run) · uscc · edition · policy · scope ·
@@ -24,7 +24,8 @@ Output, as Arrow tables:
 
 An *enterprise run* evaluates each enterprise alone on one date, as explain does for a case
 without a project. The SQL is built once and printed per dialect (DuckDB, Spark SQL); the
-runners only materialise the named statements in order.
+runners only materialise the named statements in order: ``cases`` (the join), ``wide`` (one pass:
+a ceiling column per policy), then ``results`` and ``summary`` over ``wide``.
 """
 
 from __future__ import annotations
@@ -199,47 +200,51 @@ def cases_sql(
 
 
 def edition_statements(editions: Sequence[Edition], dialect: str) -> list[Statement]:
-    """Per edition a wide table ``w<k>``: one ceiling column ``p<i>`` per policy (NULL: not
-    eligible), then ``results`` and ``summary`` as UNION ALL over the editions."""
-    statements: list[Statement] = []
-    results: list[str] = []
-    summaries: list[str] = []
+    """``wide``: one row per case, one ceiling column ``p<j>`` per policy of every edition (NULL:
+    not eligible, or not the case's edition) — one pass over ``cases``; then ``results`` (UNION
+    ALL of one narrow SELECT per policy over ``wide``) and ``summary`` (one SELECT over ``wide``:
+    only the case's own edition has non-NULL columns, and GREATEST skips NULLs)."""
     money = "DECIMAL(14, 2)"
-    for k, edition in enumerate(editions):
-        wide = f"w{k}"
-        cols = ", ".join(
-            f"CAST({policy_sql(p, edition, dialect)} AS {money}) AS p{i}"
-            for i, p in enumerate(edition.policies)
-        )
-        statements.append(
-            Statement(
-                wide,
-                f"SELECT case_id, uscc, edition, {cols} FROM cases WHERE edition = {_string(edition.id, dialect)}",
+    cols: list[str] = []
+    results: list[str] = []
+    project: list[tuple[int, str]] = []  # (column, policy id), in edition and listing order
+    rewards: list[int] = []
+    j = 0
+    for edition in editions:
+        mine = f"edition = {_string(edition.id, dialect)}"
+        for p in edition.policies:
+            cols.append(
+                f"CAST(CASE WHEN {mine} THEN {policy_sql(p, edition, dialect)} END AS {money}) AS p{j}"
             )
-        )
-        for i, p in enumerate(edition.policies):
             results.append(
                 f"SELECT case_id, uscc, edition, {_string(p.id, dialect)} AS policy, "
-                f"{_string(p.scope, dialect)} AS scope, p{i} IS NOT NULL AS eligible, p{i} AS ceiling FROM {wide}"
+                f"{_string(p.scope, dialect)} AS scope, p{j} IS NOT NULL AS eligible, p{j} AS ceiling "
+                f"FROM wide WHERE {mine}"
             )
-        project = [i for i, p in enumerate(edition.policies) if p.scope == "project"]
-        rewards = [i for i, p in enumerate(edition.policies) if p.scope == "enterprise"]
-        if not project:
-            best, best_policy = f"CAST(NULL AS {money})", "CAST(NULL AS STRING)"
-        else:
-            best = (
-                f"p{project[0]}" if len(project) == 1 else f"GREATEST({', '.join(f'p{i}' for i in project)})"
-            )
-            # ties go to the first listed, as explain's strict “>” does
-            whens = " ".join(
-                f"WHEN p{i} = {best} THEN {_string(edition.policies[i].id, dialect)}" for i in project
-            )
-            best_policy = f"CASE {whens} END"
-        total = " + ".join([f"COALESCE({best}, 0)", *(f"COALESCE(p{i}, 0)" for i in rewards)])
-        summaries.append(
-            f"SELECT case_id, uscc, edition, {best_policy} AS best_policy, CAST({best} AS {money}) AS best_ceiling, "
-            f"CAST({total} AS {money}) AS total_ceiling FROM {wide}"
+            if p.scope == "project":
+                project.append((j, p.id))
+            else:
+                rewards.append(j)
+            j += 1
+    statements = [Statement("wide", f"SELECT case_id, uscc, edition, {', '.join(cols)} FROM cases")]
+    if not project:
+        best, best_policy = f"CAST(NULL AS {money})", "CAST(NULL AS STRING)"
+    else:
+        best = (
+            f"p{project[0][0]}"
+            if len(project) == 1
+            else f"GREATEST({', '.join(f'p{i}' for i, _ in project)})"
         )
+        # ties go to the first listed, as explain's strict “>” does
+        whens = " ".join(f"WHEN p{i} = {best} THEN {_string(pid, dialect)}" for i, pid in project)
+        best_policy = f"CASE {whens} END"
+    total = " + ".join([f"COALESCE({best}, 0)", *(f"COALESCE(p{i}, 0)" for i in rewards)])
     statements.append(Statement("results", " UNION ALL ".join(results)))
-    statements.append(Statement("summary", " UNION ALL ".join(summaries)))
+    statements.append(
+        Statement(
+            "summary",
+            f"SELECT case_id, uscc, edition, {best_policy} AS best_policy, CAST({best} AS {money}) AS best_ceiling, "
+            f"CAST({total} AS {money}) AS total_ceiling FROM wide",
+        )
+    )
     return statements

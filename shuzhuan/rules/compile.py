@@ -36,7 +36,16 @@ def _rewrite(tree: exp.Expression, steps: dict[str, exp.Expression], edition: Ed
             return exp.cast(node.copy(), exp.DataType.build(f"DECIMAL({14 + scale}, {scale})"))
         return node
 
-    return tree.copy().transform(fn)
+    def strict(node: exp.Expression) -> exp.Expression:
+        # SQL's LEAST/GREATEST skip NULLs; ours are NULL when any argument is unknown, so a
+        # missing basis never turns into "the full cap".
+        if isinstance(node, exp.Least | exp.Greatest):
+            args = [node.this, *node.expressions]
+            unknown = exp.or_(*(exp.Is(this=a.copy(), expression=exp.Null()) for a in args))
+            return exp.Case(ifs=[exp.If(this=unknown, true=exp.Null())], default=node.copy())
+        return node
+
+    return tree.copy().transform(fn).transform(strict)
 
 
 def policy_sql(policy: Policy, edition: Edition, dialect: str) -> str:

@@ -239,10 +239,9 @@ def _eval(node: exp.Expression, values: Mapping[str, Any]) -> Any:
         return None if a is None else -a
     if isinstance(node, exp.Least | exp.Greatest):
         args = [_eval(a, values) for a in (node.this, *node.expressions)]
-        known = [a for a in args if a is not None]  # LEAST/GREATEST skip NULLs, as in DuckDB
-        if not known:
-            return None
-        return min(known) if isinstance(node, exp.Least) else max(known)
+        if any(a is None for a in args):
+            return None  # strict: unknown if any argument is unknown (compile.py emits the same)
+        return min(args) if isinstance(node, exp.Least) else max(args)
     if isinstance(node, exp.In):
         left = _eval(node.this, values)
         if left is None:

@@ -180,7 +180,9 @@ def test_evaluation_follows_sql_null_logic() -> None:
     assert compile_expr("accepted AND is_sme", env).evaluate(values) is False
     assert compile_expr("accepted OR NOT is_sme", env).evaluate(values) is True
     assert compile_expr("verified_investment >= 1", env).evaluate(values) is None
-    assert compile_expr("GREATEST(verified_investment, 3)", env).evaluate(values) == 3
+    # strict, unlike SQL: an unknown argument makes LEAST/GREATEST unknown (no "full cap" by default)
+    assert compile_expr("GREATEST(verified_investment, 3)", env).evaluate(values) is None
+    assert compile_expr("LEAST(verified_investment, 3)", env).evaluate(values) is None
 
 
 @pytest.mark.parametrize("dialect", ["duckdb", "spark", "postgres"])
