@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "shuzhuan.enterprises",
     "shuzhuan.accounts",
     "shuzhuan.policies",
+    "shuzhuan.applications",
+    "shuzhuan.funds",
     "shuzhuan.web",
 ]
 
@@ -147,6 +149,10 @@ SHUZHUAN_IMPORT_MAX_BYTES = env.env_int("SHUZHUAN_IMPORT_MAX_MB", 50) * 1024 * 1
 SHUZHUAN_TASKS_EAGER = env.env_bool("SHUZHUAN_TASKS_EAGER", False)
 SHUZHUAN_TASK_WORKERS = env.env_int("SHUZHUAN_TASK_WORKERS", 2)
 UPLOAD_DIR = VAR_DIR / "uploads"
+# Application materials: outside the web root, served only through a view that checks scope.
+MATERIALS_DIR = VAR_DIR / "materials"
+SHUZHUAN_MATERIAL_MAX_BYTES = env.env_int("SHUZHUAN_MATERIAL_MAX_MB", 20) * 1024 * 1024
+SHUZHUAN_NOTICE_ADAPTER = env.env_str("SHUZHUAN_NOTICE_ADAPTER") or ""
 
 NINJA_PAGINATION_PER_PAGE = 50
 API_TOKEN_TTL_DAYS = env.env_int("SHUZHUAN_API_TOKEN_TTL_DAYS", 90)
