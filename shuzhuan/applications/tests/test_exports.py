@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from shuzhuan.applications.exports import public_notice_pdf, public_notice_rows, public_notice_xlsx
+from shuzhuan.applications.models import Status
+from shuzhuan.applications.tests.factories import advance, draft, open_batch
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def accepted(county):
+    u = county.users
+    roles = {
+        "firm": u["enterprise"],
+        "town": u["town_officer"],
+        "bureau": u["bureau_officer"],
+        "expert": u["expert"],
+    }
+    batch = open_batch(acting_user=u["bureau_officer"])
+    app = advance(draft(batch=batch, enterprise=county.own, firm=u["enterprise"]), Status.ACCEPTED, **roles)
+    return batch, app
+
+
+def test_rows_and_workbook(accepted):
+    batch, app = accepted
+    rows = public_notice_rows(batch=batch, statuses=[Status.ACCEPTED])
+    assert rows == [
+        [
+            "1",
+            app.enterprise.name,
+            app.enterprise.uscc,
+            "观海卫镇",
+            "智能车间改造项目",
+            "新一代信息技术数字化改造项目补助",
+            "700,000.00",
+            "",
+            "",
+        ]
+    ]
+    wb = load_workbook(io.BytesIO(public_notice_xlsx(batch=batch, statuses=[Status.ACCEPTED])))
+    ws = wb.active
+    assert ws is not None
+    assert ws["A2"].value == "序号" and ws["B3"].value == app.enterprise.name
+    assert ws["A4"].value == "合计"
+    assert public_notice_rows(batch=batch) == []  # nothing under notice yet
+
+
+def test_pdf_is_a_pdf(accepted):
+    batch, _ = accepted
+    data = public_notice_pdf(batch=batch, statuses=[Status.ACCEPTED])
+    assert data.startswith(b"%PDF") and b"STSong-Light" in data
