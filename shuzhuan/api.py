@@ -19,6 +19,7 @@ from shuzhuan.accounts.api import AccountLocked, ApiKeyAuth, SessionAuthCsrf
 from shuzhuan.accounts.api import router as accounts_router
 from shuzhuan.core.errors import ApplicationError
 from shuzhuan.enterprises.api import router as enterprises_router
+from shuzhuan.policies.api import editions_router
 from shuzhuan.policies.api import router as policies_router
 
 
@@ -88,3 +89,4 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 api.add_router("/accounts", accounts_router)
 api.add_router("/enterprises", enterprises_router)
 api.add_router("/policy", policies_router)
+api.add_router("/policy/editions", editions_router)

@@ -31,6 +31,8 @@ app.add_typer(ent_app, name="enterprises")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(policy_app, name="policy")
+funds_app = typer.Typer(help="资金 / budgets, awards, disbursement and the ledger", no_args_is_help=True)
+app.add_typer(funds_app, name="funds")
 
 
 class CliError(Exception):
@@ -94,6 +96,13 @@ def demo_load(
     report, accounts = load(size=size, seed=seed)
     typer.echo(
         f"演示企业：新增 {report.imported}，更新 {report.updated}，无变化 {report.unchanged}，拒绝 {len(report.rejected)}"
+    )
+    from shuzhuan.demo_programme import demo_programme_load
+
+    programme = demo_programme_load(seed=seed)
+    typer.echo(
+        f"演示项目：{programme.batches} 个申报批次，{programme.applications} 项申报"
+        + (f"（{programme.reason}）" if programme.skipped else "")
     )
     typer.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
     for a in accounts:
@@ -405,6 +414,327 @@ def policy_docs() -> None:
     sys.stdout.write(render_policies_md(default_rulebook()))
 
 
+@policy_app.command("impact")
+def policy_impact_cmd(
+    edition: Annotated[str, typer.Option(help="the stored edition to start from, e.g. cixi-2025")],
+    changes: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="POLICY.STEP=VALUE, repeatable, e.g. cixi-2025-ai.cap=500000"),
+    ] = None,
+    against: Annotated[
+        str | None,
+        typer.Option(help="compare with this stored edition (e.g. a draft) instead; --set applies to it"),
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option(help="only this region's subtree, e.g. cixi-guanhaiwei")
+    ] = None,
+    top: Annotated[int, typer.Option(help="list this many of the most changed projects")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """影响测算：参数变化对现有项目与企业的影响 / what-if: the budget change of parameter changes over the
+    current projects and enterprises (per funding level, town, industry and policy)."""
+    from shuzhuan.rules.parameters import ParameterError, parameter_assignment
+
+    items = changes or []
+    assignments = []
+    for item in items:
+        try:
+            assignments.append(parameter_assignment(item))
+        except ParameterError as exc:
+            raise InputError(f"--set {item}: {exc.message}") from None
+    if top < 0:
+        raise InputError("--top: must not be negative")
+    _setup()
+    from shuzhuan.applications.selectors import project_population
+    from shuzhuan.core.errors import ApplicationError
+    from shuzhuan.enterprises.models import Region
+    from shuzhuan.policies.models import PolicyEdition
+    from shuzhuan.policies.selectors import edition_built, edition_reformed, edition_rulebook
+    from shuzhuan.rules.impact import impact
+
+    def stored(option: str, edition_id: str) -> PolicyEdition:
+        found = PolicyEdition.objects.filter(edition_id=edition_id).first()
+        if found is None:
+            raise InputError(f"{option} {edition_id}: no such edition")
+        return found
+
+    base = stored("--edition", edition)
+    source = stored("--against", against) if against else base
+    try:
+        reform, applied = edition_reformed(source, assignments)
+    except ApplicationError as exc:
+        index = exc.extra.get("index")
+        item = f"--set {items[index]}" if isinstance(index, int) else "--set"
+        raise InputError(f"{item}: {exc.message}") from None
+    scope = None
+    if region is not None:
+        scope = Region.objects.filter(code=region).first()
+        if scope is None:
+            raise InputError(f"--region {region}: unknown region code")
+    enterprises, projects = project_population(rulebook=edition_rulebook(), region=scope)
+    report = impact(edition_built(base), reform, enterprises=enterprises, projects=projects, top=top)
+    if as_json:
+        data = {
+            "region": region,
+            "changes": [
+                {
+                    "policy": a.policy,
+                    "step": a.step,
+                    "unit": a.unit,
+                    "before": str(a.before),
+                    "after": str(a.after),
+                }
+                for a in applied
+            ],
+            **report.as_dict(),
+        }
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    for line in _impact_lines(report, applied, region=scope.name if scope else None):
+        typer.echo(line)
+
+
+def _cells(rows: list[list[str]], right: set[int]) -> list[str]:
+    """Rows of cells as aligned text (CJK characters count two columns)."""
+    import unicodedata
+
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+    widths = [max(width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for r in rows:
+        cells = [
+            " " * (w - width(c)) + c if i in right else c + " " * (w - width(c))
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        ]
+        lines.append("  " + "  ".join(cells).rstrip())
+    return lines
+
+
+def _impact_lines(report: Any, applied: list[Any], *, region: str | None) -> list[str]:
+    from shuzhuan.core.money import format_yuan
+    from shuzhuan.rules.fields import FUNDING_LEVEL_LABELS
+
+    def yuan(value: Any) -> str:
+        return format_yuan(value)
+
+    def signed(value: Any) -> str:
+        return ("+" if value > 0 else "") + format_yuan(value)
+
+    def number(value: Any, unit: str) -> str:
+        return format_yuan(value) if unit == "yuan" else f"{value:f}"
+
+    lines = [f"影响测算 impact: {report.base} → {report.reform}" + (f"（{region}）" if region else "")]
+    for a in applied:
+        lines.append(
+            f"  改动 change: {a.policy}.{a.step} {number(a.before, a.unit)} → {number(a.after, a.unit)}"
+        )
+    lines.append(
+        f"测算范围 population: {report.projects} 个项目 projects · {report.enterprises} 家企业 enterprises"
+    )
+    lines.append(
+        f"上限变化的项目 projects changed: {report.projects_changed}"
+        f"（增加 up {report.projects_up} · 减少 down {report.projects_down}）"
+        f" · 受影响企业 enterprises affected: {report.enterprises_affected}"
+        f" · 一次性奖励变化 rewards changed: {report.rewards_changed}"
+    )
+    lines.append("")
+    lines.append("预算（元）budget (yuan)")
+    head = ["", "变更前 before", "变更后 after", "变化 delta"]
+    rows = [
+        head,
+        ["合计 total", yuan(report.budget.before), yuan(report.budget.after), signed(report.budget.delta)],
+    ]
+    for lv in report.by_level:
+        label = f"{FUNDING_LEVEL_LABELS.get(lv.level, lv.level)} {lv.level}"
+        rows.append([label, yuan(lv.budget.before), yuan(lv.budget.after), signed(lv.budget.delta)])
+    lines += _cells(rows, right={1, 2, 3})
+    for title, groups in (
+        ("按镇（街道）by town", report.by_town),
+        ("按行业 by industry", report.by_industry),
+    ):
+        lines += ["", title]
+        rows = [["", "变更前 before", "变更后 after", "变化 delta", "变化项目 changed"]]
+        rows += [
+            [
+                g.name or "（未登记）",
+                yuan(g.budget.before),
+                yuan(g.budget.after),
+                signed(g.budget.delta),
+                str(g.projects_changed),
+            ]
+            for g in groups
+        ]
+        lines += _cells(rows, right={1, 2, 3, 4}) if len(rows) > 1 else ["  （无 none）"]
+    lines += ["", "按政策 by policy"]
+    rows = [["", "可享受 eligible", "取用 chosen", "上限合计 ceilings before", "after"]]
+    rows += [
+        [
+            f"{p.reform_policy or p.base_policy} {p.title}",
+            f"{p.eligible_before} → {p.eligible_after}",
+            f"{p.chosen_before} → {p.chosen_after}",
+            yuan(p.ceiling_before),
+            yuan(p.ceiling_after),
+        ]
+        for p in report.by_policy
+    ]
+    lines += _cells(rows, right={1, 2, 3, 4})
+    lines += ["", f"变化最大的项目 top changes ({len(report.top)} / {report.projects_changed})"]
+    if report.top:
+        rows = [["项目 project", "企业 uscc", "镇 town", "变更前 before", "变更后 after", "变化 delta"]]
+        rows += [
+            [
+                t.project_id,
+                t.uscc or "",
+                t.town or "",
+                f"{yuan(t.ceiling_before)} {t.policy_before or '—'}",
+                f"{yuan(t.ceiling_after)} {t.policy_after or '—'}",
+                signed(t.delta),
+            ]
+            for t in report.top
+        ]
+        lines += _cells(rows, right={5})
+    else:
+        lines.append("  （无 none）")
+    return lines
+
+
+def _funds_input(exc: Any) -> InputError:
+    """A service's refusal of an option's value, as exit-2 input error naming the option."""
+    field = (exc.field or "input").replace("_", "-")
+    return InputError(f"--{field}: {exc.message}")
+
+
+def _year_option(year: int | None) -> int | None:
+    if year is not None and not 2000 <= year <= 2100:
+        raise InputError(f"--year: must be between 2000 and 2100, not {year}")
+    return year
+
+
+@funds_app.command("allocate")
+def funds_allocate(
+    level: Annotated[str, typer.Option(help="funding level: central | city | county")],
+    programme: Annotated[str, typer.Option(help="policy family: pilot | new-it | ai | sample …")],
+    year: Annotated[int, typer.Option(help="budget year, e.g. 2025")],
+    amount: Annotated[str, typer.Option(help="yuan, e.g. 14230000 or 14,230,000.00")],
+    reference: Annotated[str, typer.Option(help="the allocation document's number (文号)")],
+    memo: Annotated[str, typer.Option(help="a note for the ledger")] = "",
+) -> None:
+    """登记资金下达 / record an allocation handed down by one funding level."""
+    _setup()
+    from shuzhuan.core.errors import ApplicationError
+    from shuzhuan.funds.services import allocation_record
+
+    try:
+        entry = allocation_record(
+            acting_user=None,
+            level=level,
+            programme=programme,
+            year=year,
+            amount=amount,
+            reference=reference,
+            memo=memo,
+        )
+    except ApplicationError as exc:
+        raise _funds_input(exc) from None
+    typer.echo(f"已登记下达：{entry.budget.name} {entry.amount:,.2f} 元（{entry.reference}）")
+
+
+@funds_app.command("balances")
+def funds_balances(
+    year: Annotated[int | None, typer.Option(help="only this year")] = None,
+    programme: Annotated[str | None, typer.Option(help="only this policy family")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print a JSON array")] = False,
+) -> None:
+    """资金余额 / per level, programme and year: allocated, committed, paid, outstanding, remaining."""
+    _year_option(year)
+    _setup()
+    from shuzhuan.funds.selectors import budget_balances
+
+    rows = budget_balances(year=year, programme=programme)
+    if as_json:
+        typer.echo(json.dumps([r.as_dict() for r in rows], ensure_ascii=False))
+        return
+    header = ("年度", "资金项目", "层级", "下达", "已核定", "已支付", "待支付", "可用余额")
+    typer.echo("  ".join(header))
+    for r in rows:
+        figures = (r.allocated, r.committed, r.paid, r.outstanding, r.remaining)
+        typer.echo(
+            f"{r.year}  {r.programme:<8} {r.level_label:<4} " + "  ".join(f"{v:>16,.2f}" for v in figures)
+        )
+    typer.echo(f"共 {len(rows)} 项预算", err=True)
+
+
+@funds_app.command("disburse")
+def funds_disburse(
+    level: Annotated[str | None, typer.Option(help="only this level: central | city | county")] = None,
+    batch: Annotated[str | None, typer.Option(help="only this batch (its code)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """兑现：支付所有兑现中申报的未付分担 / pay every unpaid share of the applications in
+    disbursement. Each payment is its own transaction; safe to run again after an interruption."""
+    _setup()
+    from shuzhuan.applications.models import PolicyBatch
+    from shuzhuan.core.errors import ApplicationError
+    from shuzhuan.funds.services import DisbursementLine, disbursement_run
+
+    if level is not None and level not in ("central", "city", "county"):
+        raise InputError(f"--level: unknown funding level {level} (central | city | county)")
+    chosen = None
+    if batch is not None:
+        chosen = PolicyBatch.objects.filter(code=batch.strip().lower()).first()
+        if chosen is None:
+            raise InputError(f"--batch: no such batch: {batch}")
+    words = {"paid": "已支付", "skipped": "跳过", "failed": "失败"}
+
+    def show(outcome: str, line: DisbursementLine) -> None:
+        if not as_json:
+            note = f" — {line.reason}" if line.reason else ""
+            typer.echo(
+                f"{words[outcome]} {line.application} {line.level:<7} {line.amount:>14,.2f} {line.reference}{note}"
+            )
+
+    try:
+        report = disbursement_run(acting_user=None, level=level, batch=chosen, on_line=show)
+    except ApplicationError as exc:
+        raise _funds_input(exc) from None
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        typer.echo(
+            f"兑现完成：支付 {len(report.paid)} 笔共 {report.paid_total:,.2f} 元，跳过 {len(report.skipped)}，"
+            f"失败 {len(report.failed)}"
+        )
+    if report.failed:
+        raise CliError(f"{len(report.failed)} payment(s) failed; see the report above")
+
+
+@funds_app.command("inspect")
+def funds_inspect(
+    year: Annotated[int | None, typer.Option(help="only this year")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the findings as JSON")] = False,
+) -> None:
+    """资金使用情况自查 / fund-use self-inspection: duplicate invoices, amounts above ceiling or
+    approval, awards to deregistered enterprises, one-time rewards paid twice, stacking."""
+    _year_option(year)
+    _setup()
+    from shuzhuan.funds.inspection import self_inspection
+
+    findings = self_inspection(year=year)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {"count": len(findings), "findings": [f.as_dict() for f in findings]}, ensure_ascii=False
+            )
+        )
+        return
+    for f in findings:
+        where = " ".join(x for x in (f.application, f.level) if x)
+        typer.echo(f"[{f.code}] {where}：{f.message}" if where else f"[{f.code}] {f.message}")
+    typer.echo(f"自查完成：发现 {len(findings)} 个问题")
+
+
 def main(argv: list[str] | None = None) -> int:
     from shuzhuan.core.errors import ApplicationError
 
@@ -422,14 +752,15 @@ def main(argv: list[str] | None = None) -> int:
         _err("interrupted")
         return 130
     except Exception as exc:
-        import click
-
-        if isinstance(exc, click.exceptions.Abort):
+        # typer ≥ 0.29 vendors click (typer._click): its usage errors are TyperExceptions with
+        # show() and exit_code (2), and there is no ``click`` module to import.
+        if isinstance(exc, typer.Abort):
             _err("aborted")
             return 1
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
+        show = getattr(exc, "show", None)
+        if isinstance(exc, typer.TyperException) and callable(show):
+            show()
+            return int(getattr(exc, "exit_code", 1))
         if os.environ.get("SHUZHUAN_DEBUG", "").lower() in {"1", "true", "yes"}:
             raise
         _err(_describe(exc))

@@ -45,6 +45,18 @@ class Perm(StrEnum):
     POLICY_CALC = "policy.calc"  # the calculator: every signed-in role
     POLICY_VIEW = "policy.view"  # published editions and their policies: every signed-in role
     POLICY_PUBLISH = "policy.publish"  # draft, edit and publish editions; see drafts
+    # The application workflow. Which move a user may make is the TRANSITIONS table's roles
+    # (shuzhuan.applications.workflow); which applications they see, application_queryset_for.
+    APPLICATION_VIEW = "application.view"  # the queue / 我的申报 and an application's page
+    APPLICATION_APPLY = "application.apply"  # fill in, upload, submit: the enterprise's own
+    APPLICATION_REVIEW = "application.review"  # assign experts, record and resolve objections
+    BATCH_VIEW = "batch.view"
+    BATCH_MANAGE = "batch.manage"  # create, open and close 申报批次
+    EXPERT_REVIEW = "expert.review"  # 我的评审: conflict declaration and the scoring sheet
+    NOTICE_INBOX = "notice.inbox"  # the enterprise's 通知
+    FUNDS_VIEW = "funds.view"  # budgets, balances, commitments, the ledger
+    FUNDS_ALLOCATE = "funds.allocate"  # record an allocation handed down (下达)
+    DISBURSE = "funds.disburse"  # approve amounts, pay shares, run disbursements
 
 
 _ALL_ROLES = frozenset(Role)
@@ -68,6 +80,16 @@ ROLE_PERMISSIONS: dict[Perm, frozenset[Role]] = {
     Perm.POLICY_CALC: _ALL_ROLES,
     Perm.POLICY_VIEW: _ALL_ROLES,
     Perm.POLICY_PUBLISH: frozenset({Role.BUREAU_OFFICER}),
+    Perm.APPLICATION_VIEW: _OFFICERS | {Role.ENTERPRISE, Role.EXPERT},
+    Perm.APPLICATION_APPLY: frozenset({Role.ENTERPRISE}),
+    Perm.APPLICATION_REVIEW: frozenset({Role.BUREAU_OFFICER}),
+    Perm.BATCH_VIEW: _OFFICERS,
+    Perm.BATCH_MANAGE: frozenset({Role.BUREAU_OFFICER}),
+    Perm.EXPERT_REVIEW: frozenset({Role.EXPERT}),
+    Perm.NOTICE_INBOX: frozenset({Role.ENTERPRISE}),
+    Perm.FUNDS_VIEW: frozenset({Role.BUREAU_OFFICER, Role.AUDITOR}),
+    Perm.FUNDS_ALLOCATE: frozenset({Role.BUREAU_OFFICER}),
+    Perm.DISBURSE: frozenset({Role.BUREAU_OFFICER}),
 }
 
 AnyUser = User | AnonymousUser
@@ -289,6 +311,19 @@ def access_navigation(user: Any) -> list[NavItem]:
         items.append(NavItem("政策", reverse("web:policy_list"), "policies"))
     if access_has(u, Perm.POLICY_CALC):
         items.append(NavItem("政策计算器", reverse("web:policy_calc"), "calc"))
+    if access_has(u, Perm.BATCH_VIEW):
+        items.append(NavItem("申报批次", reverse("web:batch_list"), "batches"))
+    if access_has(u, Perm.APPLICATION_APPLY):
+        items.append(NavItem("我的申报", reverse("web:application_list"), "applications"))
+    elif access_has(u, Perm.EXPERT_REVIEW):
+        items.append(NavItem("我的评审", reverse("web:review_list"), "reviews"))
+    elif access_has(u, Perm.APPLICATION_VIEW):
+        label = {Role.TOWN_OFFICER: "申报预审", Role.AUDITOR: "申报项目"}.get(Role(u.role), "申报受理")
+        items.append(NavItem(label, reverse("web:application_list"), "applications"))
+    if access_has(u, Perm.FUNDS_VIEW):
+        items.append(NavItem("资金", reverse("web:funds"), "funds"))
+    if access_has(u, Perm.NOTICE_INBOX):
+        items.append(NavItem("通知", reverse("web:notice_list"), "notices"))
     if access_has(u, Perm.USER_MANAGE):
         items.append(NavItem("用户管理", reverse("web:user_list"), "users"))
     items.append(NavItem("接口文档", reverse("api-1.0.0:openapi-view"), "api"))

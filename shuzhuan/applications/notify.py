@@ -13,6 +13,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from shuzhuan.applications.models import Notice, StatusChange
@@ -60,3 +61,13 @@ def notice_for_status_change(*, change: StatusChange) -> Notice:
     if change.reason:
         body += f"意见：{change.reason}"
     return notice_send(enterprise_id=app.enterprise_id, title=title, body=body, application_id=app.pk)
+
+
+def notice_mark_read(*, enterprise_id: int | None, notice_ids: list[int] | None = None) -> int:
+    """Mark the enterprise's notices read (those of ``notice_ids``, or all); returns how many."""
+    if enterprise_id is None:
+        return 0
+    qs = Notice.objects.filter(enterprise_id=enterprise_id, read_at__isnull=True)
+    if notice_ids is not None:
+        qs = qs.filter(pk__in=notice_ids)
+    return qs.update(read_at=timezone.now())

@@ -5,11 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 
 import pyarrow as pa
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
-from shuzhuan.applications.models import PAST_ACCEPTANCE, Application, Status
+from shuzhuan.accounts.models import Role, User
+from shuzhuan.applications.models import (
+    PAST_ACCEPTANCE,
+    Application,
+    ExpertReview,
+    Notice,
+    PolicyBatch,
+    Status,
+)
 from shuzhuan.enterprises.models import Enterprise, Qualification, Region
 from shuzhuan.rules.batch import ENTERPRISES_SCHEMA, PROJECTS_SCHEMA
 from shuzhuan.rules.model import Rulebook
@@ -115,3 +125,101 @@ def project_population(
         pa.Table.from_pylist(enterprises, schema=POPULATION_ENTERPRISES_SCHEMA),
         pa.Table.from_pylist(projects, schema=PROJECTS_SCHEMA),
     )
+
+
+# --- what each user may see (the web pages and the API start every application query here) ------
+
+
+def application_queryset_for(user: User | None) -> QuerySet[Application]:
+    """Every application ``user`` may see: bureau officers and auditors their region's subtree,
+    a town officer their town — in both cases only applications submitted at least once (a draft
+    is the enterprise's own) —, an enterprise user their enterprise's, an expert those assigned
+    to them; nobody else any."""
+    base = Application.objects.select_related("enterprise__town", "batch")
+    if user is None or not user.is_active or not user.is_authenticated:
+        return base.none()
+    if user.role == Role.ENTERPRISE:
+        return base.filter(enterprise_id=user.enterprise_id) if user.enterprise_id else base.none()
+    if user.role in (Role.BUREAU_OFFICER, Role.TOWN_OFFICER, Role.AUDITOR):
+        if user.region is None:
+            return base.none()
+        return base.filter(enterprise__town__path__startswith=user.region.path, submitted_at__isnull=False)
+    if user.role == Role.EXPERT:
+        return base.filter(pk__in=ExpertReview.objects.filter(expert=user).values("application_id"))
+    return base.none()
+
+
+@dataclass(frozen=True)
+class ApplicationFilter:
+    batch: str = ""  # batch code
+    status: str = ""
+    town: str = ""  # town code
+    q: str = ""  # number, project or enterprise name, USCC
+
+    @property
+    def active(self) -> bool:
+        return bool(self.batch or self.status or self.town or self.q.strip())
+
+
+def application_filter(qs: QuerySet[Application], filters: ApplicationFilter) -> QuerySet[Application]:
+    if filters.batch:
+        qs = qs.filter(batch__code=filters.batch)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.town:
+        qs = qs.filter(enterprise__town__code=filters.town)
+    q = filters.q.strip()
+    if q:
+        qs = qs.filter(
+            Q(number__icontains=q)
+            | Q(project_name__icontains=q)
+            | Q(enterprise__name__icontains=q)
+            | Q(enterprise__uscc__iexact=q)
+        )
+    return qs.order_by("-updated_at", "-pk")
+
+
+def application_status_counts(qs: QuerySet[Application]) -> dict[str, int]:
+    return {row["status"]: row["n"] for row in qs.order_by().values("status").annotate(n=Count("pk"))}
+
+
+def batch_list(*, region: Region | None = None) -> QuerySet[PolicyBatch]:
+    """Batches published for ``region`` or a region above it (a county's batches are the
+    county's towns' too); every batch when ``region`` is None."""
+    qs = PolicyBatch.objects.select_related("edition", "region").annotate(
+        n_applications=Count("applications")
+    )
+    if region is not None:
+        ancestors = [region.path[: i + 1] for i, ch in enumerate(region.path) if ch == "/"]
+        qs = qs.filter(
+            Q(region__path__in=[*ancestors, region.path]) | Q(region__path__startswith=region.path)
+        )
+    return qs.order_by("-opens_on", "code")
+
+
+def batches_open_for(enterprise: Enterprise, *, today: dt.date | None = None) -> list[PolicyBatch]:
+    """Batches open today whose region covers the enterprise's town."""
+    today = today or timezone.localdate()
+    town_path = enterprise.town.path
+    batches = PolicyBatch.objects.select_related("edition", "region").filter(
+        status=PolicyBatch.Status.OPEN, opens_on__lte=today, closes_on__gte=today
+    )
+    return [b for b in batches.order_by("closes_on", "code") if town_path.startswith(b.region.path)]
+
+
+def expert_reviews_for(user: User) -> QuerySet[ExpertReview]:
+    return (
+        ExpertReview.objects.filter(expert=user)
+        .select_related("application__enterprise", "application__batch")
+        .order_by("submitted_at", "-assigned_at")
+    )
+
+
+def notices_for(enterprise_id: int | None) -> QuerySet[Notice]:
+    if enterprise_id is None:
+        return Notice.objects.none()
+    return Notice.objects.filter(enterprise_id=enterprise_id).select_related("application")
+
+
+def notices_unread_count(enterprise_id: int | None) -> int:
+    return notices_for(enterprise_id).filter(read_at__isnull=True).count() if enterprise_id else 0

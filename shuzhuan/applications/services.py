@@ -119,8 +119,9 @@ def _require_scope(user: User | None, application: Application, what: str) -> No
 
 
 def _locked(application: Application) -> Application:
+    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of an outer join (industry).
     return (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("enterprise__town", "enterprise__industry", "batch__edition")
         .get(pk=application.pk)
     )

@@ -4,15 +4,30 @@ changes a draft makes to the edition it is based on."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import DatabaseError
 
+from shuzhuan.core.errors import ApplicationError
 from shuzhuan.policies.models import PolicyEdition
-from shuzhuan.rules.loader import default_rulebook, edition_from_document, rulebook_from_editions
+from shuzhuan.rules.fields import FUNDING_LEVEL_LABELS, FUNDING_LEVELS
+from shuzhuan.rules.loader import (
+    RulebookError,
+    default_rulebook,
+    edition_from_document,
+    rulebook_from_editions,
+)
 from shuzhuan.rules.model import Edition, Rulebook
+from shuzhuan.rules.parameters import (
+    AppliedChange,
+    ParameterAssignment,
+    ParameterError,
+    document_parameters_set,
+    parameter_value,
+)
 
 _cache_lock = threading.Lock()
 _cache: dict[str, Any] = {"key": None, "rulebook": None}
@@ -48,13 +63,20 @@ def edition_built(edition: PolicyEdition) -> Edition:
     return edition_from_document(edition.document)
 
 
-def parameter_value(expr: Any) -> Decimal | None:
-    """A step whose expression is a plain number is a parameter (cap, rate, threshold)."""
+def edition_reformed(
+    edition: PolicyEdition, changes: Sequence[ParameterAssignment]
+) -> tuple[Edition, list[AppliedChange]]:
+    """The stored edition with parameter changes that are not saved (the what-if preview,
+    ``shuzhuan policy impact --set``), validated as publishing would, and the changes made. A
+    refusal is an ApplicationError naming the edition, policy and step."""
     try:
-        value = Decimal(str(expr).strip())
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
+        document, applied = document_parameters_set(edition.document, changes)
+    except ParameterError as exc:
+        raise ApplicationError(exc.message, field=exc.field, extra={"index": exc.index}) from None
+    try:
+        return edition_from_document(document), applied
+    except RulebookError as exc:
+        raise ApplicationError(f"校验未通过：{exc}", field="value") from None
 
 
 @dataclass(frozen=True)
@@ -113,3 +135,56 @@ def edition_changes(edition: PolicyEdition) -> list[ParameterChange]:
         if old is None or old != p.value:
             changes.append(ParameterChange(p.policy, p.policy_title, p.step, p.unit, old, p.value))
     return changes
+
+
+@dataclass(frozen=True)
+class SettingChange:
+    """An edition-level setting that differs from the edition this one is based on."""
+
+    setting: str  # key_industries | funding_split
+    label: str
+    before: str
+    after: str
+
+
+def _industries_text(codes: Any) -> str:
+    return "、".join(str(c) for c in codes or [])
+
+
+def _split_text(split: Any) -> str:
+    split = split or {}
+    return " / ".join(f"{FUNDING_LEVEL_LABELS[level]} {split.get(level, '—')}" for level in FUNDING_LEVELS)
+
+
+def edition_setting_changes(edition: PolicyEdition) -> list[SettingChange]:
+    """The key industries and the edition's funding split, where they differ from ``based_on``.
+    (Shares are compared as numbers: "0.5" and "0.50" are the same share.)"""
+    base = edition.based_on
+    if base is None:
+        return []
+    new, old = edition.document, base.document
+    changes = []
+    if list(new.get("key_industries") or []) != list(old.get("key_industries") or []):
+        changes.append(
+            SettingChange(
+                "key_industries",
+                "重点行业",
+                _industries_text(old.get("key_industries")),
+                _industries_text(new.get("key_industries")),
+            )
+        )
+    if _shares(new.get("funding_split")) != _shares(old.get("funding_split")):
+        changes.append(
+            SettingChange(
+                "funding_split",
+                "三级资金分担比例",
+                _split_text(old.get("funding_split")),
+                _split_text(new.get("funding_split")),
+            )
+        )
+    return changes
+
+
+def _shares(split: Any) -> dict[str, Decimal | None]:
+    split = split if isinstance(split, dict) else {}
+    return {level: parameter_value(split.get(level)) for level in FUNDING_LEVELS}

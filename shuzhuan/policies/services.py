@@ -1,5 +1,5 @@
-"""Writes over stored policy editions: copy an edition as a draft, change a parameter of the
-draft, publish it. Each takes ``acting_user``, runs in one transaction and writes its audit entry
+"""Writes over stored policy editions: copy an edition as a draft, change a parameter, the key
+industries or the funding split of the draft, publish it or delete it. Each takes ``acting_user``, runs in one transaction and writes its audit entry
 (``object_type="policy_edition"``, ``object_id=<edition id>``) in it. Every document is validated
 by the rulebook's loader; a refusal is an ApplicationError naming edition, policy and step, and
 nothing is half-published.
@@ -10,32 +10,37 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
 from shuzhuan.audit.services import audit_record
 from shuzhuan.core.errors import ApplicationError
+from shuzhuan.enterprises.selectors import industry_list
 from shuzhuan.policies.models import PolicyEdition
-from shuzhuan.policies.selectors import parameter_value
+from shuzhuan.rules.fields import FUNDING_LEVEL_LABELS, FUNDING_LEVELS
 from shuzhuan.rules.loader import RulebookError, edition_from_document, rulebook_from_editions
 from shuzhuan.rules.model import Edition
+from shuzhuan.rules.parameters import ParameterError, document_parameter_set, parameter_number
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
 
 EDITION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
-FEN = Decimal("0.01")
 RESERVED_IDS = {"new", "calc"}  # page paths under /policies/
+FEN = Decimal("0.01")
+SHARE_STEP = Decimal("0.0001")  # funding shares: at most four decimals
 
 
 def _validated(document: dict[str, Any], *, field: str | None = None) -> Edition:
     try:
         return edition_from_document(document)
     except RulebookError as exc:
-        raise ApplicationError(f"校验未通过：{exc}", field=field) from None
+        raise ApplicationError(f"{document.get('id', '')} 校验未通过：{exc}".lstrip(), field=field) from None
 
 
 def _plain(value: Decimal) -> str:
@@ -106,34 +111,22 @@ def edition_parameter_set(
     step: str,
     value: Decimal | str,
 ) -> PolicyEdition:
-    """Set one parameter step (a plain number: cap, rate, threshold) of a draft's policy."""
+    """Set one parameter step (a plain number: cap, rate, threshold) of a draft's policy. The
+    checks are the rulebook's (``shuzhuan.rules.parameters``), shared with the impact preview."""
     try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).replace(",", "").strip())
-    except InvalidOperation:
-        raise ApplicationError("请输入数字", field="value") from None
-    if not amount.is_finite() or amount < 0:
-        raise ApplicationError("数值不能为负数", field="value")
+        amount = parameter_number(value)
+    except ParameterError as exc:
+        raise ApplicationError(exc.message, field=exc.field) from None
     with transaction.atomic():
         draft = PolicyEdition.objects.select_for_update().get(pk=draft.pk)
-        where = f"{draft.edition_id} / {policy_id} / {step}"
         if not draft.is_draft:
             raise ApplicationError(f"{draft.edition_id} 已发布，不能修改；请基于它新建版本", field="edition")
-        document = copy.deepcopy(draft.document)
-        policy = next((p for p in document.get("policies", []) if p.get("id") == policy_id), None)
-        if policy is None:
-            raise ApplicationError(f"{draft.edition_id}：没有政策 {policy_id}", field="policy")
-        target = next((s for s in policy.get("steps", []) if s.get("name") == step), None)
-        if target is None:
-            raise ApplicationError(f"{draft.edition_id} / {policy_id}：没有步骤 {step}", field="step")
-        before = parameter_value(target.get("expr"))
-        if before is None:
-            raise ApplicationError(f"{where}：该步骤是公式，不是可直接修改的参数", field="step")
-        if target.get("unit", "yuan") == "ratio":
-            if amount > 1:
-                raise ApplicationError(f"{where}：比例应在 0 与 1 之间（如 0.50）", field="value")
-        elif amount != amount.quantize(FEN):
-            raise ApplicationError(f"{where}：金额最多两位小数（元、角、分）", field="value")
-        target["expr"] = _plain(amount)
+        try:
+            document, change = document_parameter_set(
+                draft.document, policy_id=policy_id, step=step, value=amount
+            )
+        except ParameterError as exc:
+            raise ApplicationError(exc.message, field=exc.field) from None
         _validated(document, field="value")
         draft.document = document
         draft.save(update_fields=["document", "updated_at"])
@@ -142,7 +135,12 @@ def edition_parameter_set(
             action="policy_edition.parameter_set",
             object_type="policy_edition",
             object_id=draft.edition_id,
-            payload={"policy": policy_id, "step": step, "before": str(before), "after": _plain(amount)},
+            payload={
+                "policy": policy_id,
+                "step": step,
+                "before": str(change.before),
+                "after": _plain(amount),
+            },
         )
     return draft
 
@@ -201,3 +199,135 @@ def edition_publish(*, acting_user: AbstractBaseUser | None, draft: PolicyEditio
             },
         )
     return draft
+
+
+def _draft_locked(draft: PolicyEdition, *, action: str) -> PolicyEdition:
+    """The draft's row, locked for this transaction; a published edition is refused."""
+    locked = PolicyEdition.objects.select_for_update().filter(pk=draft.pk).first()
+    if locked is None:
+        raise ApplicationError(f"草稿 {draft.edition_id} 已不存在", field="edition")
+    if not locked.is_draft:
+        hint = "已发布的版本只由新版本替代" if action == "删除" else "请基于它新建版本"
+        raise ApplicationError(f"{locked.edition_id} 已发布，不能{action}；{hint}", field="edition")
+    return locked
+
+
+def edition_key_industries_set(
+    *, acting_user: AbstractBaseUser | None, draft: PolicyEdition, industries: Iterable[str]
+) -> PolicyEdition:
+    """Set a draft's key industries (重点行业, ``industry IN key_industries``): codes from the
+    registry's Industry table, at least one, kept in the table's order."""
+    wanted = {str(code).strip() for code in industries if str(code).strip()}
+    if not wanted:
+        raise ApplicationError("重点行业：请至少选择一个行业", field="key_industries")
+    known = [i.code for i in industry_list() if i.code in wanted]
+    unknown = sorted(wanted - set(known))
+    if unknown:
+        raise ApplicationError(f"重点行业：没有行业代码 {'、'.join(unknown)}", field="key_industries")
+    with transaction.atomic():
+        draft = _draft_locked(draft, action="修改重点行业")
+        document = copy.deepcopy(draft.document)
+        before = document.get("key_industries")
+        document["key_industries"] = known
+        _validated(document, field="key_industries")
+        draft.document = document
+        draft.save(update_fields=["document", "updated_at"])
+        audit_record(
+            actor=acting_user,
+            action="policy_edition.key_industries_set",
+            object_type="policy_edition",
+            object_id=draft.edition_id,
+            payload={"before": before, "after": known},
+        )
+    return draft
+
+
+def _share(level: str, raw: Any) -> Decimal:
+    where = f"{FUNDING_LEVEL_LABELS[level]}份额"
+    text = "" if raw is None else str(raw).strip()  # a JSON float prints as written: 0.25
+    if not text:
+        raise ApplicationError(
+            f"{where}：请填写 0 与 1 之间的小数（如 0.25）", field=f"funding_split.{level}"
+        )
+    try:
+        share = Decimal(text)
+    except InvalidOperation:
+        raise ApplicationError(f"{where}：“{text}”不是数字", field=f"funding_split.{level}") from None
+    if not share.is_finite() or share < 0 or share > 1:
+        raise ApplicationError(f"{where}：须在 0 与 1 之间（如 0.25）", field=f"funding_split.{level}")
+    if share != share.quantize(SHARE_STEP):
+        raise ApplicationError(f"{where}：最多四位小数", field=f"funding_split.{level}")
+    return share
+
+
+def edition_funding_split_set(
+    *, acting_user: AbstractBaseUser | None, draft: PolicyEdition, shares: Mapping[str, Any]
+) -> PolicyEdition:
+    """Set a draft's edition-level funding split (三级资金分担: central, city, county), the shares
+    its policies use unless one has its own. Each share is between 0 and 1 (at most four decimals)
+    and the three sum to exactly 1; a refusal names the level (field ``funding_split.<level>``)."""
+    unknown = sorted(set(shares) - set(FUNDING_LEVELS))
+    if unknown:
+        raise ApplicationError(f"三级资金分担：没有资金层级 {'、'.join(unknown)}", field="funding_split")
+    split = {level: _share(level, shares.get(level)) for level in FUNDING_LEVELS}
+    total = sum(split.values(), Decimal(0))
+    if total != 1:
+        raise ApplicationError(
+            f"三级资金分担：中央、市级、县级份额之和须等于 1，现为 {_plain(total)}", field="funding_split"
+        )
+    stored = {
+        level: f"{share:.2f}" if share == share.quantize(FEN) else _plain(share)
+        for level, share in split.items()
+    }
+    with transaction.atomic():
+        draft = _draft_locked(draft, action="修改资金分担比例")
+        document = copy.deepcopy(draft.document)
+        before = document.get("funding_split")
+        document["funding_split"] = stored
+        _validated(document, field="funding_split")
+        draft.document = document
+        draft.save(update_fields=["document", "updated_at"])
+        audit_record(
+            actor=acting_user,
+            action="policy_edition.funding_split_set",
+            object_type="policy_edition",
+            object_id=draft.edition_id,
+            payload={"before": before, "after": stored},
+        )
+    return draft
+
+
+def edition_draft_delete(*, acting_user: AbstractBaseUser | None, draft: PolicyEdition) -> None:
+    """Delete a draft (never a published edition). A draft another edition is based on stays until
+    that one is gone (``based_on`` is PROTECT), as does one any other record refers to. The audit
+    entry keeps the deleted document."""
+    with transaction.atomic():
+        draft = _draft_locked(draft, action="删除")
+        dependants = list(
+            PolicyEdition.objects.filter(based_on=draft)
+            .order_by("edition_id")
+            .values_list("edition_id", flat=True)
+        )
+        if dependants:
+            raise ApplicationError(
+                f"{draft.edition_id} 是 {'、'.join(dependants)} 的基础版本，不能删除；请先删除基于它的草稿",
+                field="edition",
+            )
+        edition_id = draft.edition_id
+        payload = {
+            "based_on": draft.based_on.edition_id if draft.based_on else None,
+            "effective_from": draft.effective_from.isoformat(),
+            "document": draft.document,
+        }
+        try:
+            with transaction.atomic():
+                draft.delete()
+        except (ProtectedError, RestrictedError):
+            raise ApplicationError(f"{edition_id} 已被其他记录引用，不能删除", field="edition") from None
+        audit_record(
+            actor=acting_user,
+            action="policy_edition.draft_delete",
+            object_type="policy_edition",
+            object_id=edition_id,
+            payload=payload,
+        )

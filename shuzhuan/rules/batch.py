@@ -13,19 +13,25 @@ Input (Arrow tables or Parquet files with these columns; extra columns are ignor
 
 A project whose enterprise is missing is evaluated with unknown (NULL) enterprise facts.
 
-Output, as Arrow tables, in no particular order (sort them if an order matters):
+Output (``BatchResult``), in no particular order (sort it if an order matters):
 
-``results`` — one row per (case, policy of the edition in force)
-    case_id (the project_id, or the uscc in an enterprise run) · uscc · edition · policy · scope ·
-    eligible bool · ceiling decimal(14, 2) (null when not eligible; half-up to the fen)
-``summary`` — one row per case
-    case_id · uscc · edition · best_policy (就高不重复: the highest project policy, ties to the
-    first listed) · best_ceiling · total_ceiling (best + every eligible enterprise reward)
+``wide`` — the one table a run produces: one row per case
+    case_id (the project_id, or the uscc in an enterprise run) · uscc · edition (in force on the
+    case's as_of) · one ceiling column per policy of every edition, named by the policy's id,
+    decimal(14, 2), half-up to the fen: NULL when the case is not eligible *or* the policy is not
+    of the case's edition · best_policy (就高不重复: the highest project policy, ties to the first
+    listed) · best_ceiling · total_ceiling (best + every eligible enterprise reward)
+``summary`` — ``wide`` without the policy columns (a zero-copy selection of its columns)
+``results`` — derived from ``wide`` on first access (not by the run): one row per (case, policy of
+    its edition): case_id · uscc · edition · policy · scope · eligible bool · ceiling (NULL when not
+    eligible); for 3,000,000 projects that is 10.5 million rows, so a run does not build it.
 
 An *enterprise run* evaluates each enterprise alone on one date, as explain does for a case
-without a project. The SQL is built once and printed per dialect (DuckDB, Spark SQL); the
-runners only materialise the named statements in order: ``cases`` (the join), ``wide`` (one pass:
-a ceiling column per policy), then ``results`` and ``summary`` over ``wide``.
+without a project. The SQL is built once and printed per dialect (DuckDB, Spark SQL): ``cases``
+(the join; each set test ``has_kind``/``has_qualification``/reward received is made once on its
+own side of the join, so no list column goes through it), then ``wide`` in one pass over
+``cases`` (the policy columns, then best and total over them); ``results`` and ``summary`` are
+SELECTs over ``wide`` for a runner that keeps it as a view (Spark).
 """
 
 from __future__ import annotations
@@ -33,12 +39,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlglot import exp
 
 from shuzhuan.rules.case import Case
-from shuzhuan.rules.compile import policy_sql
+from shuzhuan.rules.compile import membership_tests, policy_sql
 from shuzhuan.rules.model import Edition, Rulebook
 
 MONEY = pa.decimal128(14, 2)
@@ -67,10 +75,10 @@ PROJECTS_SCHEMA = pa.schema(
     ]
 )
 
-_ENTERPRISE_COLUMNS = ("industry", "is_sme", "above_scale", "qualifications", "rewards_received")
-_PROJECT_COLUMNS = ("kinds", "in_pilot_plan", "accepted", "declared_investment", "verified_investment")
+# the scalar columns that go through the join; list columns are tested before it (membership_tests)
+_ENTERPRISE_COLUMNS = ("industry", "is_sme", "above_scale")
+_PROJECT_COLUMNS = ("in_pilot_plan", "accepted", "declared_investment", "verified_investment")
 _PROJECT_TYPES = {
-    "kinds": "ARRAY<STRING>",
     "in_pilot_plan": "BOOLEAN",
     "accepted": "BOOLEAN",
     "declared_investment": "DECIMAL(14, 2)",
@@ -78,10 +86,89 @@ _PROJECT_TYPES = {
 }
 
 
+SUMMARY_COLUMNS = ("case_id", "uscc", "edition", "best_policy", "best_ceiling", "total_ceiling")
+RESULT_COLUMNS = ("case_id", "uscc", "edition", "policy", "scope", "eligible", "ceiling")
+
+
 @dataclass(frozen=True)
 class Statement:
     name: str  # the temporary table or view it becomes
     sql: str  # one SELECT in the runner's dialect
+
+
+@dataclass(frozen=True)
+class PolicyColumn:
+    """A ceiling column of ``wide``: named by ``policy``, non-NULL only on ``edition``'s cases."""
+
+    edition: str
+    policy: str
+    scope: str  # project | enterprise
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What a batch run returns: ``wide`` (see the module docstring) and the policy columns in it."""
+
+    wide: pa.Table  # case_id, uscc, edition, <a ceiling per policy>, best_policy, best_ceiling, total_ceiling
+    policies: tuple[PolicyColumn, ...]  # the ceiling columns, in edition and listing order
+
+    @property
+    def summary(self) -> pa.Table:
+        """One row per case: case_id, uscc, edition, best_policy, best_ceiling, total_ceiling."""
+        return self.wide.select(list(SUMMARY_COLUMNS))
+
+    @cached_property
+    def results(self) -> pa.Table:
+        """One row per (case, policy of its edition), derived from ``wide`` on first access (not by
+        the run; cases grouped by policy): case_id, uscc, edition, policy, scope, eligible, ceiling."""
+        return long_results(self.wide, self.policies)
+
+
+def policy_columns(editions: Sequence[Edition]) -> tuple[PolicyColumn, ...]:
+    columns = tuple(PolicyColumn(e.id, p.id, p.scope) for e in editions for p in e.policies)
+    names = [c.policy.lower() for c in columns]
+    taken = {n.lower() for n in (*SUMMARY_COLUMNS, "as_of")}
+    if len(set(names)) != len(names) or taken & set(names):
+        raise ValueError(f"policy ids must be distinct column names for the batch runners: {names}")
+    return columns
+
+
+_EMPTY_RESULTS = {
+    "case_id": pa.string(),
+    "uscc": pa.string(),
+    "edition": pa.string(),
+    "policy": pa.string(),
+    "scope": pa.string(),
+    "eligible": pa.bool_(),
+    "ceiling": MONEY,
+}
+
+
+def long_results(wide: pa.Table, policies: Sequence[PolicyColumn]) -> pa.Table:
+    """``results`` from ``wide``: for each policy, the cases of its edition with their ceiling."""
+    parts = [pa.table({c: pa.array([], t) for c, t in _EMPTY_RESULTS.items()})]
+    edition = wide.column("edition")
+    for ed in dict.fromkeys(c.edition for c in policies):
+        mine = [c for c in policies if c.edition == ed]
+        rows = wide.select(["case_id", "uscc", "edition", *(c.policy for c in mine)]).filter(
+            pc.equal(edition, pa.scalar(ed, edition.type))
+        )
+        for c in mine:
+            ceiling = rows.column(c.policy)
+            parts.append(
+                pa.table(
+                    {
+                        "case_id": rows.column("case_id"),
+                        "uscc": rows.column("uscc"),
+                        "edition": rows.column("edition"),
+                        "policy": pa.repeat(c.policy, rows.num_rows),
+                        "scope": pa.repeat(c.scope, rows.num_rows),
+                        "eligible": pc.is_valid(ceiling),
+                        "ceiling": ceiling,
+                    }
+                )
+            )
+    return pa.concat_tables(parts[1:] or parts)
 
 
 def tables_from_cases(
@@ -178,33 +265,65 @@ def cases_sql(
     edition: Edition | str | None = None,
     enterprise_run_on: dt.date | None = None,
 ) -> tuple[tuple[Edition, ...], Statement]:
-    """The ``cases`` view: one row per case with every field, its as_of and its edition."""
+    """The ``cases`` view: one row per case with its as_of, its edition, every scalar field and
+    one boolean column per set test of the policies (``membership_tests``: ``m<n>``, NULL when the
+    list is), each computed on its own side of the join."""
     editions = _choose(rulebook, edition)
     edition_col = _edition_of(editions, dialect) if edition is None else _string(editions[0].id, dialect)
-    ent = ", ".join(f"e.{c}" for c in _ENTERPRISE_COLUMNS)
+    tests = membership_tests(p for e in editions for p in e.policies)
+    ent_tests = {k: m for k, m in tests.items() if k[0] not in PROJECTS_SCHEMA.names}
+    prj_tests = {k: m for k, m in tests.items() if k[0] in PROJECTS_SCHEMA.names}
+
+    def tested(found: dict[tuple[str, str], str]) -> list[str]:
+        return [
+            exp.alias_(exp.ArrayContains(this=exp.column(field), expression=exp.Literal.string(code)), m).sql(
+                dialect=dialect
+            )
+            for (field, code), m in found.items()
+        ]
+
+    ent_cols = [*_ENTERPRISE_COLUMNS, *ent_tests.values()]
+    enterprises = f"SELECT {', '.join(['uscc', *_ENTERPRISE_COLUMNS, *tested(ent_tests)])} FROM enterprises"
+    ent = ", ".join(f"e.{c}" for c in ent_cols)
     if enterprise_run_on is None:
-        proj = ", ".join(f"p.{c}" for c in _PROJECT_COLUMNS)
+        prj_cols = [*_PROJECT_COLUMNS, *prj_tests.values()]
+        projects = ", ".join(
+            ["project_id AS case_id", "uscc", "as_of", *_PROJECT_COLUMNS, *tested(prj_tests)]
+        )
+        proj = ", ".join(f"p.{c}" for c in prj_cols)
         inner = (
-            f"SELECT p.project_id AS case_id, p.uscc AS uscc, p.as_of AS as_of, {ent}, {proj} "
-            "FROM projects p LEFT JOIN enterprises e ON e.uscc = p.uscc"
+            f"SELECT p.case_id AS case_id, p.uscc AS uscc, p.as_of AS as_of, {ent}, {proj} "
+            f"FROM (SELECT {projects} FROM projects) p LEFT JOIN ({enterprises}) e ON e.uscc = p.uscc"
         )
     else:
         nulls = ", ".join(
-            f"{exp.cast(exp.null(), _PROJECT_TYPES[c]).sql(dialect=dialect)} AS {c}" for c in _PROJECT_COLUMNS
+            [
+                *(
+                    f"{exp.cast(exp.null(), _PROJECT_TYPES[c]).sql(dialect=dialect)} AS {c}"
+                    for c in _PROJECT_COLUMNS
+                ),
+                *(f"CAST(NULL AS BOOLEAN) AS {m}" for m in prj_tests.values()),
+            ]
         )
         inner = (
             f"SELECT e.uscc AS case_id, e.uscc AS uscc, {_date(enterprise_run_on)} AS as_of, {ent}, {nulls} "
-            "FROM enterprises e"
+            f"FROM ({enterprises}) e"
         )
     return editions, Statement("cases", f"SELECT c.*, {edition_col} AS edition FROM ({inner}) c")
 
 
+def _column(name: str, dialect: str) -> str:
+    return exp.to_identifier(name, quoted=True).sql(dialect=dialect)
+
+
 def edition_statements(editions: Sequence[Edition], dialect: str) -> list[Statement]:
-    """``wide``: one row per case, one ceiling column ``p<j>`` per policy of every edition (NULL:
-    not eligible, or not the case's edition) — one pass over ``cases``; then ``results`` (UNION
-    ALL of one narrow SELECT per policy over ``wide``) and ``summary`` (one SELECT over ``wide``:
-    only the case's own edition has non-NULL columns, and GREATEST skips NULLs)."""
+    """``wide`` (one pass over ``cases``: a ceiling column per policy of every edition — NULL when
+    not eligible or not the case's edition — then best and total over them: only the case's own
+    edition has non-NULL columns, and GREATEST skips NULLs); then ``results`` (UNION ALL of one
+    narrow SELECT per policy over ``wide``) and ``summary`` (a SELECT of ``wide``'s columns)."""
     money = "DECIMAL(14, 2)"
+    tests = membership_tests(p for e in editions for p in e.policies)
+    columns = policy_columns(editions)
     cols: list[str] = []
     results: list[str] = []
     project: list[tuple[int, str]] = []  # (column, policy id), in edition and listing order
@@ -213,12 +332,12 @@ def edition_statements(editions: Sequence[Edition], dialect: str) -> list[Statem
     for edition in editions:
         mine = f"edition = {_string(edition.id, dialect)}"
         for p in edition.policies:
-            cols.append(
-                f"CAST(CASE WHEN {mine} THEN {policy_sql(p, edition, dialect)} END AS {money}) AS p{j}"
-            )
+            sql = policy_sql(p, edition, dialect, membership=tests)
+            cols.append(f"CAST(CASE WHEN {mine} THEN {sql} END AS {money}) AS p{j}")
+            name = _column(p.id, dialect)
             results.append(
                 f"SELECT case_id, uscc, edition, {_string(p.id, dialect)} AS policy, "
-                f"{_string(p.scope, dialect)} AS scope, p{j} IS NOT NULL AS eligible, p{j} AS ceiling "
+                f"{_string(p.scope, dialect)} AS scope, {name} IS NOT NULL AS eligible, {name} AS ceiling "
                 f"FROM wide WHERE {mine}"
             )
             if p.scope == "project":
@@ -226,25 +345,25 @@ def edition_statements(editions: Sequence[Edition], dialect: str) -> list[Statem
             else:
                 rewards.append(j)
             j += 1
-    statements = [Statement("wide", f"SELECT case_id, uscc, edition, {', '.join(cols)} FROM cases")]
     if not project:
-        best, best_policy = f"CAST(NULL AS {money})", "CAST(NULL AS STRING)"
+        best, best_policy = "NULL", "CAST(NULL AS STRING)"
     else:
         best = (
-            f"p{project[0][0]}"
-            if len(project) == 1
-            else f"GREATEST({', '.join(f'p{i}' for i, _ in project)})"
+            f"GREATEST({', '.join(f'p{i}' for i, _ in project)})" if len(project) > 1 else f"p{project[0][0]}"
         )
         # ties go to the first listed, as explain's strict “>” does
-        whens = " ".join(f"WHEN p{i} = {best} THEN {_string(pid, dialect)}" for i, pid in project)
+        whens = " ".join(f"WHEN p{i} = best THEN {_string(pid, dialect)}" for i, pid in project)
         best_policy = f"CASE {whens} END"
-    total = " + ".join([f"COALESCE({best}, 0)", *(f"COALESCE(p{i}, 0)" for i in rewards)])
-    statements.append(Statement("results", " UNION ALL ".join(results)))
-    statements.append(
-        Statement(
-            "summary",
-            f"SELECT case_id, uscc, edition, {best_policy} AS best_policy, CAST({best} AS {money}) AS best_ceiling, "
-            f"CAST({total} AS {money}) AS total_ceiling FROM wide",
-        )
+    total = " + ".join(["COALESCE(best, 0)", *(f"COALESCE(p{i}, 0)" for i in rewards)])
+    named = ", ".join(f"p{i} AS {_column(c.policy, dialect)}" for i, c in enumerate(columns))
+    policies = f"SELECT case_id, uscc, edition, {', '.join(cols)} FROM cases"
+    wide = (
+        f"SELECT case_id, uscc, edition, {named}, {best_policy} AS best_policy, best AS best_ceiling, "
+        f"CAST({total} AS {money}) AS total_ceiling "
+        f"FROM (SELECT w.*, CAST({best} AS {money}) AS best FROM ({policies}) w) g"
     )
-    return statements
+    return [
+        Statement("wide", wide),
+        Statement("results", " UNION ALL ".join(results)),
+        Statement("summary", f"SELECT {', '.join(SUMMARY_COLUMNS)} FROM wide"),
+    ]

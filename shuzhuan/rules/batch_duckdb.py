@@ -3,29 +3,34 @@ project's ``as_of``) over Arrow tables or Parquet files, in-process.
 
 Only DuckDB's core is used (Arrow scans and Parquet are built into the Python package); the
 connection refuses to install or load extensions, so a run never touches the network. The input
-and output schemas are described in ``shuzhuan.rules.batch``.
+and output schemas are described in ``shuzhuan.rules.batch``: a run is one query (the join, every
+policy, best and total) streamed into one Arrow table, ``BatchResult.wide``; the long per-(case,
+policy) ``results`` are derived from it only when asked for (``BatchResult.results``, or the
+``results`` view the run leaves on its connection).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeAlias
 
 import duckdb
 import pyarrow as pa
 
-from shuzhuan.rules.batch import ENTERPRISES_SCHEMA, PROJECTS_SCHEMA, cases_sql, edition_statements
+from shuzhuan.rules.batch import (
+    ENTERPRISES_SCHEMA,
+    PROJECTS_SCHEMA,
+    BatchResult,
+    cases_sql,
+    edition_statements,
+    policy_columns,
+)
 from shuzhuan.rules.model import Edition, NoEditionError, Rulebook
 
+__all__ = ["BatchResult", "Source", "connect", "run"]
+
 Source: TypeAlias = pa.Table | str | Path  # an Arrow table, or a Parquet file (or glob)
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    results: pa.Table  # (case_id, uscc, edition, policy, scope, eligible, ceiling)
-    summary: pa.Table  # (case_id, uscc, edition, best_policy, best_ceiling, total_ceiling)
 
 
 def connect(*, threads: int | None = None) -> duckdb.DuckDBPyConnection:
@@ -72,22 +77,20 @@ def run(
     if projects is not None:
         _load(con, "projects", projects, PROJECTS_SCHEMA)
     editions, cases = cases_sql(rulebook, "duckdb", edition=edition, enterprise_run_on=enterprise_run_on)
-    # cases stays a view: the join, the edition and every policy are computed in one pass into
-    # ``wide`` (one ceiling column per policy); results and summary are views over it
     con.execute(f"CREATE OR REPLACE TEMP VIEW cases AS {cases.sql}")
     wide, *views = edition_statements(editions, "duckdb")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {wide.name} AS {wide.sql}")
-    (uncovered,) = con.sql("SELECT count(*), min(case_id) FROM wide WHERE edition IS NULL").fetchall()
-    if uncovered[0]:
-        (earliest,) = con.sql("SELECT min(as_of) FROM cases WHERE edition IS NULL").fetchall()
+    # one pass: the join, every policy of every edition, best and total, straight into Arrow
+    # (unordered: sorting 3M rows would cost more than the run; sort if an order matters)
+    table = con.sql(wide.sql).to_arrow_table()
+    if table.column("edition").null_count:
+        ((count, example, earliest),) = con.sql(
+            "SELECT count(*), min(case_id), min(as_of) FROM cases WHERE edition IS NULL"
+        ).fetchall()
         raise NoEditionError(
-            f"{uncovered[0]} case(s) have no policy edition in force, e.g. {uncovered[1]} "
-            f"(earliest as_of {earliest[0]})"
+            f"{count} case(s) have no policy edition in force, e.g. {example} (earliest as_of {earliest})"
         )
+    # ``results`` and ``summary`` as views over the Arrow table, for SQL on this connection
+    con.register(wide.name, table)
     for st in views:
         con.execute(f"CREATE OR REPLACE TEMP VIEW {st.name} AS {st.sql}")
-    return BatchResult(
-        # unordered (sorting 3M projects' results would double the run's time): sort if needed
-        results=con.sql("SELECT * FROM results").to_arrow_table(),
-        summary=con.sql("SELECT * FROM summary").to_arrow_table(),
-    )
+    return BatchResult(wide=table, policies=policy_columns(editions))

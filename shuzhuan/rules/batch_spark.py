@@ -1,26 +1,43 @@
 """The Spark batch runner: the same statements as the DuckDB runner, printed in Spark SQL and run
 on a caller's SparkSession (local mode in tests, a cluster for a country). Input and output
-schemas are described in ``shuzhuan.rules.batch``; inputs are Arrow tables or Parquet paths,
-outputs Arrow tables (collected to the driver: meant for tests and county-sized runs — on a
-cluster use ``run_frames`` and write the frames out).
+schemas are described in ``shuzhuan.rules.batch``; inputs are Arrow tables or Parquet paths.
+``run`` collects ``wide`` to the driver as Arrow (a ``BatchResult``, as the DuckDB runner
+returns: meant for tests and county-sized runs); on a cluster use ``run_frames`` — lazy DataFrames
+``wide``, ``results`` (long, over ``wide``) and ``summary`` — and write them out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 
 import pyarrow as pa
 
-from shuzhuan.rules.batch import ENTERPRISES_SCHEMA, PROJECTS_SCHEMA, cases_sql, edition_statements
-from shuzhuan.rules.batch_duckdb import BatchResult
+from shuzhuan.rules.batch import (
+    ENTERPRISES_SCHEMA,
+    PROJECTS_SCHEMA,
+    BatchResult,
+    PolicyColumn,
+    cases_sql,
+    edition_statements,
+    policy_columns,
+)
 from shuzhuan.rules.model import Edition, NoEditionError, Rulebook
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 Source: TypeAlias = pa.Table | str | Path  # an Arrow table, or a Parquet path
+
+
+class Frames(NamedTuple):
+    """A run's lazy DataFrames (each action computes from the inputs again)."""
+
+    wide: DataFrame  # as ``BatchResult.wide``
+    results: DataFrame  # as ``BatchResult.results``
+    summary: DataFrame  # as ``BatchResult.summary``
+    policies: tuple[PolicyColumn, ...]  # the ceiling columns of ``wide``
 
 
 def local_session(*, cores: int = 2, shuffle_partitions: int = 2) -> SparkSession:
@@ -59,8 +76,9 @@ def run_frames(
     projects: Source | None = None,
     edition: Edition | str | None = None,
     enterprise_run_on: dt.date | None = None,
-) -> tuple[DataFrame, DataFrame]:
-    """(results, summary) as Spark DataFrames; see ``batch_duckdb.run`` for the arguments."""
+) -> Frames:
+    """``wide``, ``results`` and ``summary`` as Spark DataFrames; see ``batch_duckdb.run`` for the
+    arguments."""
     if (projects is None) == (enterprise_run_on is None):
         raise ValueError("give either projects or enterprise_run_on")
     _frame(spark, "enterprises", enterprises, ENTERPRISES_SCHEMA).createOrReplaceTempView("enterprises")
@@ -79,7 +97,9 @@ def run_frames(
         )
     for st in edition_statements(editions, "spark"):
         spark.sql(st.sql).createOrReplaceTempView(st.name)
-    return spark.table("results"), spark.table("summary")
+    return Frames(
+        spark.table("wide"), spark.table("results"), spark.table("summary"), policy_columns(editions)
+    )
 
 
 def run(
@@ -91,7 +111,7 @@ def run(
     edition: Edition | str | None = None,
     enterprise_run_on: dt.date | None = None,
 ) -> BatchResult:
-    results, summary = run_frames(
+    frames = run_frames(
         spark,
         rulebook,
         enterprises=enterprises,
@@ -99,7 +119,4 @@ def run(
         edition=edition,
         enterprise_run_on=enterprise_run_on,
     )
-    return BatchResult(
-        results=results.orderBy("case_id", "policy").toArrow(),
-        summary=summary.orderBy("case_id").toArrow(),
-    )
+    return BatchResult(wide=frames.wide.orderBy("case_id").toArrow(), policies=frames.policies)

@@ -2,6 +2,11 @@
 and clauses, the best project-level policy under the edition's stacking rule, and the total.
 
 Amounts are ceilings (“以内”“最高”): min(basis × rate, cap), rounded half-up to the fen.
+
+Each ceiling is split across the funding levels (三级资金: central, city, county) by the policy's
+``funding_split`` (the edition's unless the policy overrides it) with ``funding.funding_shares``:
+central and city each ``ceiling × share`` half-up to the fen, the county (the last level with a
+share) takes the remainder, so the three add up to the ceiling exactly.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from shuzhuan.rules.case import Case
+from shuzhuan.rules.funding import funding_shares
 from shuzhuan.rules.model import Edition, Policy, Rulebook
 
 FEN = Decimal("0.01")
@@ -49,7 +55,13 @@ class Explanation:
 
 
 def explain(rulebook: Rulebook, case: Case) -> Explanation:
-    edition = rulebook.edition_for(case.as_of)  # NoEditionError when none covers the date
+    """The edition in force on the case's ``as_of`` (NoEditionError when none covers it)."""
+    return explain_in(rulebook.edition_for(case.as_of), case)
+
+
+def explain_in(edition: Edition, case: Case) -> Explanation:
+    """One named edition, whatever the case's date (an application is judged under its batch's
+    edition; the what-if analysis under a draft)."""
     values: dict[str, Any] = case.values()
     values["key_industries"] = frozenset(edition.key_industries)
     results = tuple(_policy_result(policy, values, case) for policy in edition.policies)
@@ -104,6 +116,13 @@ def _money(value: Decimal | None) -> str | None:
     return None if value is None else f"{round_fen(value):.2f}"
 
 
+def _funding(r: PolicyResult) -> dict[str, str] | None:
+    if r.ceiling is None:
+        return None
+    shares = funding_shares(r.ceiling, r.policy.funding_split)
+    return {level: f"{amount:.2f}" for level, amount in shares.items()}
+
+
 def _step_value(step: StepResult) -> str | None:
     if step.value is None:
         return None
@@ -111,7 +130,8 @@ def _step_value(step: StepResult) -> str | None:
 
 
 def explanation_as_dict(x: Explanation) -> dict[str, Any]:
-    """The calculator's JSON (amounts as strings with two decimals)."""
+    """The calculator's JSON (amounts as strings with two decimals). ``funding`` is the ceiling
+    split across the funding levels (``funding_shares``); null when the policy does not apply."""
     return {
         "as_of": x.case.as_of.isoformat(),
         "edition": x.edition.id,
@@ -124,6 +144,7 @@ def explanation_as_dict(x: Explanation) -> dict[str, Any]:
                 "scope": r.policy.scope,
                 "eligible": r.eligible,
                 "ceiling": _money(r.ceiling),
+                "funding": _funding(r),
                 "steps": [
                     {
                         "name": s.name,
@@ -145,6 +166,8 @@ def explanation_as_dict(x: Explanation) -> dict[str, Any]:
             }
             for r in x.results
         ],
-        "best": None if x.best is None else {"policy": x.best.policy.id, "ceiling": _money(x.best.ceiling)},
+        "best": None
+        if x.best is None
+        else {"policy": x.best.policy.id, "ceiling": _money(x.best.ceiling), "funding": _funding(x.best)},
         "total_ceiling": _money(x.total_ceiling),
     }

@@ -4,8 +4,13 @@ One text serves every runner: this module type-checks it and evaluates it in Pyt
 ``Decimal`` (the explain runner); the batch runners compile the same sqlglot tree to DuckDB or
 Spark SQL. Allowed: literals, TRUE/FALSE, the schema's field names, edition parameters and the
 policy's earlier steps; AND/OR/NOT; = <> < <= > >=; IN (literal list) and IN parameter;
-+ - * /; LEAST/GREATEST; the whitelisted functions in ``fields.FUNCTIONS``. Anything else
-(subqueries, other functions, qualified or unknown names, division by a literal zero) is refused.
++ - *; LEAST/GREATEST; the whitelisted functions in ``fields.FUNCTIONS``. Anything else
+(subqueries, other functions, qualified or unknown names) is refused.
+
+Division is refused on purpose (decided): DuckDB divides DECIMALs in floating point, Spark
+rescales the quotient, Python's Decimal keeps 28 digits, so one ``/`` could make the runners
+disagree at the fen. No shipped policy needs it: a share of a basis is a ``ratio`` step
+(``rate: "0.20"``) multiplied in, which every runner computes exactly.
 
 Evaluation follows SQL's three-valued logic: an unknown value (None) propagates through
 arithmetic and comparisons, AND/OR are Kleene, and a condition holds only when it is TRUE.
@@ -15,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, DivisionByZero, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlglot
@@ -51,8 +56,9 @@ _ARITH: dict[type[exp.Expression], Callable[[Decimal, Decimal], Decimal]] = {
     exp.Add: lambda a, b: a + b,
     exp.Sub: lambda a, b: a - b,
     exp.Mul: lambda a, b: a * b,
-    exp.Div: lambda a, b: a / b,
 }
+# The hint every refusal of '/' carries (see the module docstring).
+DIVISION_HINT = "use a ratio step instead (a step with unit: ratio, e.g. 0.20, multiplied in)"
 
 
 def compile_expr(text: str, env: Mapping[str, Type], *, expect: Type | None = None) -> Expr:
@@ -101,11 +107,11 @@ def _type(node: exp.Expression, env: Mapping[str, Type]) -> Type:
         return Type.BOOL
     if isinstance(node, exp.In):
         return _type_in(node, env)
+    if isinstance(node, exp.Div | exp.IntDiv | exp.SafeDivide):
+        raise ExprError(f"division '/' is not allowed in {node.sql()!r}: {DIVISION_HINT}")
     if type(node) in _ARITH:
         _want(node.this, env, Type.NUMBER, node)
         _want(node.expression, env, Type.NUMBER, node)
-        if isinstance(node, exp.Div) and _is_literal_zero(node.expression):
-            raise ExprError(f"division by zero: {node.sql()}")
         return Type.NUMBER
     if isinstance(node, exp.Neg):
         _want(node.this, env, Type.NUMBER, node)
@@ -190,12 +196,6 @@ def _number(node: exp.Literal) -> Decimal:
     return value
 
 
-def _is_literal_zero(node: exp.Expression) -> bool:
-    while isinstance(node, exp.Paren | exp.Neg):
-        node = node.this
-    return isinstance(node, exp.Literal) and not node.is_string and _number(node) == 0
-
-
 # --- evaluation (Decimal, SQL NULL semantics) ---------------------------------------------------
 
 
@@ -228,12 +228,7 @@ def _eval(node: exp.Expression, values: Mapping[str, Any]) -> Any:
     arith = _ARITH.get(type(node))
     if arith is not None:
         a, b = _eval(node.this, values), _eval(node.expression, values)
-        if a is None or b is None:
-            return None
-        try:
-            return arith(a, b)
-        except (DivisionByZero, InvalidOperation):
-            return None  # as DuckDB and Spark SQL: x / 0 is NULL
+        return None if a is None or b is None else arith(a, b)
     if isinstance(node, exp.Neg):
         a = _eval(node.this, values)
         return None if a is None else -a

@@ -44,6 +44,7 @@ QUALIFICATIONS: tuple[str, ...] = (
 )
 
 FUNDING_LEVELS: tuple[str, ...] = ("central", "city", "county")
+FUNDING_LEVEL_LABELS: dict[str, str] = {"central": "中央", "city": "市级", "county": "县级"}
 
 FIELDS: dict[str, FieldDef] = {
     f.name: f

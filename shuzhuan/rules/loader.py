@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -60,6 +61,7 @@ _CITATION_KEYS = {"document", "clause", "title"}
 _CONDITION_KEYS = {"expr", "unmet"}
 _STEP_KEYS = {"name", "expr", "unit", "note"}
 _UNITS = {"yuan", "ratio"}
+_INDUSTRY_CODE = re.compile(r"^[a-z][a-z0-9_]*$")  # as the registry's Industry.code and case.py
 
 
 class RulebookError(ValueError):
@@ -214,6 +216,13 @@ def edition_from_document(data: Mapping[str, Any]) -> Edition:
     industries = data["key_industries"]
     if not isinstance(industries, list) or not industries or not all(isinstance(i, str) for i in industries):
         raise RulebookError(f"{where}: key_industries must be a list of industry codes")
+    for code in industries:
+        if not _INDUSTRY_CODE.match(code):
+            raise RulebookError(
+                f"{where}: key_industries: {code!r} is not an industry code (e.g. auto_parts)"
+            )
+    if len(set(industries)) != len(industries):
+        raise RulebookError(f"{where}: key_industries lists an industry twice")
     stacking = data["stacking"]
     if stacking not in STACKING_RULES:
         raise RulebookError(

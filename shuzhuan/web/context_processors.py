@@ -25,11 +25,22 @@ _NAV_KEY_BY_URL_NAME = {
     "policy_edition_parameter": "policies",
     "policy_edition_publish": "policies",
     "policy_calc": "calc",
+    "batch_list": "batches",
+    "batch_create": "batches",
+    "batch_detail": "batches",
+    "application_list": "applications",
+    "application_create": "applications",
+    "application_detail": "applications",
+    "application_edit": "applications",
+    "review_list": "reviews",
+    "review_detail": "reviews",
+    "notice_list": "notices",
+    "funds": "funds",
 }
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    from shuzhuan.accounts.access import access_navigation
+    from shuzhuan.accounts.access import Perm, access_has, access_navigation
 
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -38,4 +49,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     active = ""
     if match is not None and match.namespace == "web":
         active = _NAV_KEY_BY_URL_NAME.get(match.url_name or "", "")
-    return {"nav_items": access_navigation(user), "active_nav": active}
+    context: dict[str, Any] = {"nav_items": access_navigation(user), "active_nav": active}
+    if access_has(user, Perm.NOTICE_INBOX):
+        from shuzhuan.applications.selectors import notices_unread_count
+
+        context["unread_notices"] = notices_unread_count(user.enterprise_id)
+    return context

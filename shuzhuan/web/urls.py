@@ -1,6 +1,14 @@
 from django.urls import path
 
-from shuzhuan.web import views, views_accounts, views_enterprises, views_policies
+from shuzhuan.web import (
+    views,
+    views_accounts,
+    views_applications,
+    views_enterprises,
+    views_funds,
+    views_impact,
+    views_policies,
+)
 
 app_name = "web"
 
@@ -55,4 +63,82 @@ urlpatterns = [
         views_policies.edition_publish_view,
         name="policy_edition_publish",
     ),
+    path(
+        "policies/<str:edition_id>/delete/",
+        views_policies.edition_delete_view,
+        name="policy_edition_delete",
+    ),
+    path(
+        "policies/<str:edition_id>/key-industries/",
+        views_policies.edition_key_industries_view,
+        name="policy_edition_key_industries",
+    ),
+    path(
+        "policies/<str:edition_id>/funding-split/",
+        views_policies.edition_funding_split_view,
+        name="policy_edition_funding_split",
+    ),
+    # 影响测算 (shuzhuan/web/views_impact.py): loaded into a draft's page, previews unsaved changes
+    path("policies/<str:edition_id>/impact/", views_impact.edition_impact, name="policy_edition_impact"),
+    # 申报 (shuzhuan/web/views_applications.py): batches, the queue / 我的申报, one application
+    # and its moves, materials, invoices, the expert's 评审 and the enterprise's 通知
+    path("batches/", views_applications.batch_list_view, name="batch_list"),
+    path("batches/new/", views_applications.batch_create_view, name="batch_create"),
+    path("batches/<str:code>/", views_applications.batch_detail, name="batch_detail"),
+    path("batches/<str:code>/status/", views_applications.batch_status_view, name="batch_status"),
+    path("applications/", views_applications.application_list, name="application_list"),
+    path(
+        "apply/<str:code>/<str:policy_id>/",
+        views_applications.application_create_view,
+        name="application_create",
+    ),
+    path("applications/<str:number>/", views_applications.application_detail, name="application_detail"),
+    path(
+        "applications/<str:number>/edit/", views_applications.application_edit_view, name="application_edit"
+    ),
+    path(
+        "applications/<str:number>/actions/<str:action>/",
+        views_applications.application_action,
+        name="application_action",
+    ),
+    path(
+        "applications/<str:number>/materials/",
+        views_applications.material_upload_view,
+        name="material_upload",
+    ),
+    path(
+        "applications/<str:number>/materials/<int:material_id>/",
+        views_applications.material_download,
+        name="material_download",
+    ),
+    path("applications/<str:number>/invoices/", views_applications.invoice_add_view, name="invoice_add"),
+    path(
+        "applications/<str:number>/invoices/<int:invoice_id>/delete/",
+        views_applications.invoice_remove_view,
+        name="invoice_remove",
+    ),
+    path("applications/<str:number>/experts/", views_applications.expert_assign_view, name="expert_assign"),
+    path(
+        "applications/<str:number>/objections/",
+        views_applications.objection_record_view,
+        name="objection_record",
+    ),
+    path(
+        "applications/<str:number>/objections/<int:objection_id>/resolve/",
+        views_applications.objection_resolve_view,
+        name="objection_resolve",
+    ),
+    path(
+        "applications/<str:number>/shares/<int:share_id>/pay/",
+        views_applications.share_pay_view,
+        name="share_pay",
+    ),
+    path("reviews/", views_applications.review_list, name="review_list"),
+    path("reviews/<int:review_id>/", views_applications.review_detail, name="review_detail"),
+    path("notices/", views_applications.notice_list, name="notice_list"),
+    path("notices/read/", views_applications.notice_read, name="notice_read"),
+    # 资金 (shuzhuan/web/views_funds.py): budgets and balances per level, allocations, disbursement runs
+    path("funds/", views_funds.funds_overview, name="funds"),
+    path("funds/allocations/", views_funds.allocation_create_view, name="allocation_create"),
+    path("funds/disbursements/", views_funds.disbursement_run_view, name="disbursement_run"),
 ]

@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shuzhuan.accounts.access import Perm, access_edition, access_editions, access_has, access_view
@@ -22,9 +23,21 @@ from shuzhuan.core.errors import ApplicationError
 from shuzhuan.enterprises.selectors import industry_list, qualification_type_list
 from shuzhuan.policies.calc import policy_calc
 from shuzhuan.policies.models import PolicyEdition
-from shuzhuan.policies.selectors import edition_built, edition_changes, edition_parameters
-from shuzhuan.policies.services import edition_draft_create, edition_parameter_set, edition_publish
-from shuzhuan.rules.fields import FUNDING_LEVELS, PROJECT_KINDS
+from shuzhuan.policies.selectors import (
+    edition_built,
+    edition_changes,
+    edition_parameters,
+    edition_setting_changes,
+)
+from shuzhuan.policies.services import (
+    edition_draft_create,
+    edition_draft_delete,
+    edition_funding_split_set,
+    edition_key_industries_set,
+    edition_parameter_set,
+    edition_publish,
+)
+from shuzhuan.rules.fields import FUNDING_LEVEL_LABELS, FUNDING_LEVELS, PROJECT_KINDS
 
 KIND_LABELS = {"pilot": "数字化改造试点", "new_it": "新一代信息技术", "ai_model": "人工智能大模型"}
 
@@ -48,8 +61,13 @@ def edition_detail(request: HttpRequest, edition_id: str) -> HttpResponse:
 
 
 def _render_edition(
-    request: HttpRequest, stored: PolicyEdition, error: ApplicationError | None = None
+    request: HttpRequest,
+    stored: PolicyEdition,
+    error: ApplicationError | None = None,
+    posted: dict[str, Any] | None = None,
 ) -> HttpResponse:
+    """The edition's page; after a refused change, ``error`` and what was ``posted`` (a form of
+    the edition's settings keeps the values typed, with the error beside the field at fault)."""
     edition = edition_built(stored)
     can_publish = access_has(request.user, Perm.POLICY_PUBLISH)
     editable = (
@@ -59,9 +77,39 @@ def _render_edition(
         {
             "policy": policy,
             "steps": [{"step": s, "editable": (policy.id, s.name) in editable} for s in policy.steps],
+            "own_split": [(FUNDING_LEVEL_LABELS[k], policy.funding_split[k]) for k in FUNDING_LEVELS]
+            if policy.funding_split != edition.funding_split
+            else None,
         }
         for policy in edition.policies
     ]
+    posted = posted or {}
+    field = (error.field or "") if error else ""
+    industries = list(industry_list())
+    names = {i.code: i.name for i in industries}
+    split_values = posted.get("funding_split") or {k: str(v) for k, v in edition.funding_split.items()}
+    setup = {
+        "key_industries": [(code, names.get(code, code)) for code in edition.key_industries],
+        "industry_choices": [
+            (i.code, i.name, i.code in set(posted.get("key_industries", edition.key_industries)))
+            for i in industries
+        ],
+        "split_stored": [(FUNDING_LEVEL_LABELS[k], edition.funding_split[k]) for k in FUNDING_LEVELS],
+        "split": [
+            (
+                level,
+                FUNDING_LEVEL_LABELS[level],
+                split_values.get(level, ""),
+                field == f"funding_split.{level}",
+            )
+            for level in FUNDING_LEVELS
+        ],
+        "error_in": "key_industries"
+        if field == "key_industries"
+        else "funding_split"
+        if field.startswith("funding_split")
+        else "",
+    }
     return render(
         request,
         "web/policy_edition.html",
@@ -71,6 +119,8 @@ def _render_edition(
             "policies": policies,
             "funding_levels": FUNDING_LEVELS,
             "changes": edition_changes(stored) if stored.is_draft else [],
+            "setting_changes": edition_setting_changes(stored) if stored.is_draft else [],
+            "setup": setup,
             "can_edit": stored.is_draft and can_publish,
             "error": error,
         },
@@ -151,6 +201,55 @@ def edition_publish_view(request: HttpRequest, edition_id: str) -> HttpResponse:
     return redirect("web:policy_edition", edition_id=published.edition_id)
 
 
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@require_POST
+@access_view(Perm.POLICY_PUBLISH)
+def edition_delete_view(request: HttpRequest, edition_id: str) -> HttpResponse:
+    """Delete a draft. The button asks first (htmx ``hx-confirm``), so its request comes from htmx
+    and is answered with ``HX-Redirect``; a plain form post (no JavaScript) gets a redirect."""
+    stored = access_edition(request.user, edition_id)
+    try:
+        edition_draft_delete(acting_user=request.user, draft=stored)  # type: ignore[arg-type]
+    except ApplicationError as exc:
+        if _is_htmx(request):
+            messages.error(request, exc.message, extra_tags="danger")
+            return HttpResponse(headers={"HX-Redirect": reverse("web:policy_edition", args=[edition_id])})
+        return _render_edition(request, stored, error=exc)
+    messages.success(request, f"已删除草稿 {edition_id}")
+    if _is_htmx(request):
+        return HttpResponse(headers={"HX-Redirect": reverse("web:policy_list")})
+    return redirect("web:policy_list")
+
+
+@require_POST
+@access_view(Perm.POLICY_PUBLISH)
+def edition_key_industries_view(request: HttpRequest, edition_id: str) -> HttpResponse:
+    stored = access_edition(request.user, edition_id)
+    chosen = request.POST.getlist("key_industries")
+    try:
+        edition_key_industries_set(acting_user=request.user, draft=stored, industries=chosen)  # type: ignore[arg-type]
+    except ApplicationError as exc:
+        return _render_edition(request, stored, error=exc, posted={"key_industries": chosen})
+    messages.success(request, f"已修改 {stored.edition_id} 的重点行业")
+    return redirect("web:policy_edition", edition_id=stored.edition_id)
+
+
+@require_POST
+@access_view(Perm.POLICY_PUBLISH)
+def edition_funding_split_view(request: HttpRequest, edition_id: str) -> HttpResponse:
+    stored = access_edition(request.user, edition_id)
+    shares = {level: request.POST.get(level, "") for level in FUNDING_LEVELS}
+    try:
+        edition_funding_split_set(acting_user=request.user, draft=stored, shares=shares)  # type: ignore[arg-type]
+    except ApplicationError as exc:
+        return _render_edition(request, stored, error=exc, posted={"funding_split": shares})
+    messages.success(request, f"已修改 {stored.edition_id} 的三级资金分担比例")
+    return redirect("web:policy_edition", edition_id=stored.edition_id)
+
+
 def _calc_input(query: Any) -> dict[str, Any]:
     """The calculator form → the contract's JSON (the same the API takes)."""
     enterprise: dict[str, Any] = {
@@ -172,6 +271,13 @@ def _calc_input(query: Any) -> dict[str, Any]:
     return {"as_of": query.get("as_of", "").strip(), "enterprise": enterprise, "project": project}
 
 
+def _funding_values(funding: dict[str, str] | None) -> list[tuple[str, Decimal]] | None:
+    """The contract's funding split as (中央/市级/县级, amount) for the page."""
+    if funding is None:
+        return None
+    return [(FUNDING_LEVEL_LABELS[level], Decimal(funding[level])) for level in FUNDING_LEVELS]
+
+
 @require_GET
 @access_view(Perm.POLICY_CALC)
 def policy_calc_view(request: HttpRequest) -> HttpResponse:
@@ -186,9 +292,12 @@ def policy_calc_view(request: HttpRequest) -> HttpResponse:
         else:
             for r in result["results"]:
                 r["ceiling_value"] = None if r["ceiling"] is None else Decimal(r["ceiling"])
+                r["funding_values"] = _funding_values(r["funding"])
                 for s in r["steps"]:
                     s["number"] = None if s["value"] is None else Decimal(s["value"])
             result["total_value"] = Decimal(result["total_ceiling"])
+            if result["best"] is not None:
+                result["best"]["funding_values"] = _funding_values(result["best"]["funding"])
     return render(
         request,
         "web/policy_calc.html",

@@ -85,9 +85,16 @@ def advance(
     bureau: User | None = None,
     expert: User | None = None,
     verified: Decimal | str = "700000",
+    amount: Decimal | str | None = None,
+    reason: str = "",
 ) -> Application:
-    """Drive ``app`` forward along the main line until it reaches ``to`` (at most ACCEPTED here;
-    approval and payment are the funds services')."""
+    """Drive ``app`` forward along the main line until it reaches ``to``, through the real
+    services all the way: past ACCEPTED the funds services approve ``amount`` (default: the
+    ceiling; ``reason`` when below it — the programme's budgets must have been allocated, see
+    ``shuzhuan.funds.tests.factories.allocate``), the public notice starts ``notice_days + 1``
+    days ago, disbursement starts the day after it ended, and CLOSED pays every share."""
+    from shuzhuan.funds import services as funds
+
     order = [
         Status.DRAFT,
         Status.SUBMITTED,
@@ -97,6 +104,10 @@ def advance(
         Status.IMPLEMENTING,
         Status.ACCEPTANCE_REQUESTED,
         Status.ACCEPTED,
+        Status.APPROVED,
+        Status.PUBLIC_NOTICE,
+        Status.DISBURSING,
+        Status.CLOSED,
     ]
     target = order.index(Status(to))
     while order.index(Status(app.status)) < target:
@@ -138,5 +149,31 @@ def advance(
             app = svc.application_accept(
                 acting_user=bureau, application=app, verified_investment=verified, notes="现场核查，资料齐全"
             )
+        elif s == Status.ACCEPTED:
+            funds.award_approve(
+                acting_user=bureau,
+                application=app,
+                amount=app.ceiling if amount is None else amount,
+                reason=reason,
+            )
+        elif s == Status.APPROVED:
+            app = svc.application_start_notice(
+                acting_user=bureau,
+                application=app,
+                starts_on=timezone.localdate() - dt.timedelta(days=app.batch.notice_days + 1),
+            )
+        elif s == Status.PUBLIC_NOTICE:
+            assert app.notice_ends_on is not None
+            app = svc.application_start_disbursement(
+                acting_user=bureau, application=app, today=app.notice_ends_on + dt.timedelta(days=1)
+            )
+        elif s == Status.DISBURSING:
+            for share in app.award.shares.filter(amount__gt=0):
+                funds.share_pay(
+                    acting_user=bureau,
+                    share=share,
+                    reference=funds.payment_reference(share, year=app.batch.year),
+                    idempotency_key=funds.payment_idempotency_key(share),
+                )
         app.refresh_from_db()
     return app

@@ -6,110 +6,239 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('applications', '0001_initial'),
+        ("applications", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Award',
+            name="Award",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='核定金额（元）')),
-                ('programme', models.SlugField(max_length=64, verbose_name='资金项目')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='核定时间')),
-                ('application', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='award', to='applications.application', verbose_name='申报')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='核定人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(decimal_places=2, max_digits=14, verbose_name="核定金额（元）"),
+                ),
+                ("programme", models.SlugField(max_length=64, verbose_name="资金项目")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="核定时间")),
+                (
+                    "application",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="award",
+                        to="applications.application",
+                        verbose_name="申报",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="核定人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '补助',
-                'verbose_name_plural': '补助',
-                'ordering': ['-created_at', 'pk'],
+                "verbose_name": "补助",
+                "verbose_name_plural": "补助",
+                "ordering": ["-created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Budget',
+            name="Budget",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(choices=[('central', '中央'), ('city', '宁波'), ('county', '慈溪')], max_length=16, verbose_name='资金层级')),
-                ('programme', models.SlugField(max_length=64, verbose_name='资金项目')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('name', models.CharField(max_length=200, verbose_name='名称')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("central", "中央"), ("city", "宁波"), ("county", "慈溪")],
+                        max_length=16,
+                        verbose_name="资金层级",
+                    ),
+                ),
+                ("programme", models.SlugField(max_length=64, verbose_name="资金项目")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("name", models.CharField(max_length=200, verbose_name="名称")),
             ],
             options={
-                'verbose_name': '预算',
-                'verbose_name_plural': '预算',
-                'ordering': ['year', 'programme', 'level'],
-                'constraints': [models.UniqueConstraint(fields=('level', 'programme', 'year'), name='one_budget_per_level_programme_year')],
+                "verbose_name": "预算",
+                "verbose_name_plural": "预算",
+                "ordering": ["year", "programme", "level"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("level", "programme", "year"), name="one_budget_per_level_programme_year"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AwardShare',
+            name="AwardShare",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(choices=[('central', '中央'), ('city', '宁波'), ('county', '慈溪')], max_length=16, verbose_name='资金层级')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='金额（元）')),
-                ('award', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='shares', to='funds.award')),
-                ('budget', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='shares', to='funds.budget')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("central", "中央"), ("city", "宁波"), ("county", "慈溪")],
+                        max_length=16,
+                        verbose_name="资金层级",
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=14, verbose_name="金额（元）")),
+                (
+                    "award",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="shares", to="funds.award"
+                    ),
+                ),
+                (
+                    "budget",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="shares", to="funds.budget"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '补助分担',
-                'verbose_name_plural': '补助分担',
-                'ordering': ['award', 'level'],
+                "verbose_name": "补助分担",
+                "verbose_name_plural": "补助分担",
+                "ordering": ["award", "level"],
             },
         ),
         migrations.CreateModel(
-            name='LedgerEntry',
+            name="LedgerEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('allocation', '下达'), ('commitment', '核定承诺'), ('release', '承诺释放'), ('payment', '兑现支付'), ('reversal', '冲正')], max_length=16, verbose_name='类型')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='金额（元）')),
-                ('idempotency_key', models.CharField(blank=True, max_length=128, null=True, unique=True, verbose_name='幂等键')),
-                ('reference', models.CharField(blank=True, max_length=128, verbose_name='凭证号')),
-                ('memo', models.CharField(blank=True, max_length=400, verbose_name='摘要')),
-                ('at', models.DateTimeField(verbose_name='记账时间')),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='经办人')),
-                ('budget', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='funds.budget')),
-                ('reverses', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reversed_by', to='funds.ledgerentry')),
-                ('share', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='funds.awardshare')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("allocation", "下达"),
+                            ("commitment", "核定承诺"),
+                            ("release", "承诺释放"),
+                            ("payment", "兑现支付"),
+                            ("reversal", "冲正"),
+                        ],
+                        max_length=16,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=14, verbose_name="金额（元）")),
+                (
+                    "idempotency_key",
+                    models.CharField(
+                        blank=True, max_length=128, null=True, unique=True, verbose_name="幂等键"
+                    ),
+                ),
+                ("reference", models.CharField(blank=True, max_length=128, verbose_name="凭证号")),
+                ("memo", models.CharField(blank=True, max_length=400, verbose_name="摘要")),
+                ("at", models.DateTimeField(verbose_name="记账时间")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="经办人",
+                    ),
+                ),
+                (
+                    "budget",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="entries", to="funds.budget"
+                    ),
+                ),
+                (
+                    "reverses",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reversed_by",
+                        to="funds.ledgerentry",
+                    ),
+                ),
+                (
+                    "share",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entries",
+                        to="funds.awardshare",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '资金台账',
-                'verbose_name_plural': '资金台账',
-                'ordering': ['at', 'pk'],
+                "verbose_name": "资金台账",
+                "verbose_name_plural": "资金台账",
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='award',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='award_amount_gte_0'),
+            model_name="award",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="award_amount_gte_0"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='awardshare',
-            constraint=models.UniqueConstraint(fields=('award', 'level'), name='one_share_per_award_level'),
+            model_name="awardshare",
+            constraint=models.UniqueConstraint(fields=("award", "level"), name="one_share_per_award_level"),
         ),
         migrations.AddConstraint(
-            model_name='awardshare',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='share_amount_gte_0'),
+            model_name="awardshare",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="share_amount_gte_0"
+            ),
         ),
         migrations.AddIndex(
-            model_name='ledgerentry',
-            index=models.Index(fields=['budget', 'kind'], name='ledger_budget_kind'),
+            model_name="ledgerentry",
+            index=models.Index(fields=["budget", "kind"], name="ledger_budget_kind"),
         ),
         migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='ledger_amount_gt_0'),
+            model_name="ledgerentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="ledger_amount_gt_0"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'payment')), fields=('share',), name='one_payment_per_award_share'),
+            model_name="ledgerentry",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "payment")), fields=("share",), name="one_payment_per_award_share"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'commitment')), fields=('share',), name='one_commitment_per_award_share'),
+            model_name="ledgerentry",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "commitment")),
+                fields=("share",),
+                name="one_commitment_per_award_share",
+            ),
         ),
     ]

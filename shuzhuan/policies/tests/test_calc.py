@@ -100,7 +100,11 @@ def test_cli_issue_example(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captu
     assert (code, err) == (0, "")
     result = json.loads(out)
     assert result["edition"] == "cixi-2025"
-    assert result["best"] == {"policy": "cixi-2025-pilot", "ceiling": "350000.00"}
+    assert result["best"] == {
+        "policy": "cixi-2025-pilot",
+        "ceiling": "350000.00",
+        "funding": {"central": "175000.00", "city": "87500.00", "county": "87500.00"},
+    }
     assert result["total_ceiling"] == "350000.00"
     pilot = result["results"][0]
     assert pilot["policy"] == "cixi-2025-pilot" and pilot["scope"] == "project" and pilot["eligible"]

@@ -98,11 +98,23 @@ def _edit(path: Path, old: str, new: str) -> None:
             "expr: \"verified_investment >= 'x'\"",
             "cixi-2025-new-it / condition 3: cannot compare number with str",
         ),
+        (  # '/' is refused: DuckDB divides DECIMALs as floats, so the runners would not agree
+            "cixi-2025/ai.yaml",
+            'name: ceiling, expr: "LEAST(basis * rate, cap)"',
+            'name: ceiling, expr: "LEAST(basis / 2, cap)"',
+            "cixi-2025-ai / ceiling: division '/' is not allowed in 'basis / 2': use a ratio step instead",
+        ),
         (
             "cixi-2025/ai.yaml",
             'name: rate, expr: "0.50"',
-            'name: rate, expr: "basis / 0"',
-            "cixi-2025-ai / rate: division by zero",
+            'name: rate, expr: "1 / 2"',
+            "cixi-2025-ai / rate: division '/' is not allowed",
+        ),
+        (
+            "cixi-2025/new-it.yaml",
+            'expr: "verified_investment >= threshold"',
+            'expr: "verified_investment / 2 >= threshold / 2"',
+            "cixi-2025-new-it / condition 3: division '/' is not allowed",
         ),
         (
             "cixi-2025/ai.yaml",
@@ -149,6 +161,24 @@ def _edit(path: Path, old: str, new: str) -> None:
             "unknown stacking",
         ),
         ("cixi-2025/edition.yaml", 'county: "0.25"', 'county: "0.35"', "shares must sum to 1"),
+        (
+            "cixi-2025/edition.yaml",
+            "key_industries: [auto_parts, home_appliances]",
+            "key_industries: [auto_parts, auto_parts]",
+            "cixi-2025: key_industries lists an industry twice",
+        ),
+        (
+            "cixi-2025/edition.yaml",
+            "key_industries: [auto_parts, home_appliances]",
+            "key_industries: [auto_parts, 汽配]",
+            "cixi-2025: key_industries: '汽配' is not an industry code",
+        ),
+        (
+            "cixi-2025/edition.yaml",
+            "key_industries: [auto_parts, home_appliances]",
+            "key_industries: []",
+            "key_industries must be a list",
+        ),
         ("cixi-2025/edition.yaml", "policies: [pilot, new-it, ai]", "policies: [pilot, ai]", "not listed"),
     ],
 )
@@ -172,6 +202,23 @@ def test_expressions_refuse_what_is_not_whitelisted() -> None:
             compile_expr(text, env)
     assert compile_expr("industry IN ('auto_parts', 'moulds')", env).type == Type.BOOL
     assert expr_module.compile_expr("-verified_investment * (1 + 0.5)", env).type == Type.NUMBER
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "verified_investment / 5",
+        "verified_investment / 0",
+        "(verified_investment + 1) / (declared_investment - 1)",
+        "LEAST(verified_investment / 2, 300000)",
+        "verified_investment / 2 >= 1",
+        "SAFE_DIVIDE(verified_investment, 5)",
+    ],
+)
+def test_division_is_refused_with_a_hint(text: str) -> None:
+    """No runner divides: a share is a ratio step multiplied in (exact in Decimal, DuckDB, Spark)."""
+    with pytest.raises(ExprError, match=r"division '/' is not allowed .*use a ratio step instead"):
+        compile_expr(text, base_environment())
 
 
 def test_evaluation_follows_sql_null_logic() -> None:

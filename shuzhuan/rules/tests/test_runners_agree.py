@@ -109,10 +109,17 @@ def _explained(cases: list[Case], ids: list[str]) -> tuple[dict[Any, Any], dict[
 
 
 def _batched(result: batch_duckdb.BatchResult) -> tuple[dict[Any, Any], dict[str, Any]]:
+    long = result.results
     results = {
         (r["case_id"], r["policy"]): (r["edition"], r["scope"], r["eligible"], _money(r["ceiling"]))
-        for r in result.results.to_pylist()
+        for r in long.to_pylist()
     }
+    assert len(results) == long.num_rows  # one row per (case, policy of its edition)
+    # wide: the policy columns of other editions are NULL, best and total as in the summary
+    for row in result.wide.to_pylist():
+        for c in result.policies:
+            if c.edition != row["edition"]:
+                assert row[c.policy] is None, (row["case_id"], c.policy)
     summary = {}
     for r in result.summary.to_pylist():
         best = None if r["best_policy"] is None else (r["best_policy"], _money(r["best_ceiling"]))
@@ -169,6 +176,30 @@ def test_duckdb_reads_parquet_and_a_fixed_edition(tmp_path: Path) -> None:
     fixed = batch_duckdb.run(BOOK, enterprises=enterprises, projects=projects, edition="cixi-2024")
     assert set(fixed.summary.column("edition").to_pylist()) == {"cixi-2024"}
     assert fixed.results.schema.field("ceiling").type == pa.decimal128(14, 2)
+    assert fixed.wide.column_names == [
+        "case_id",
+        "uscc",
+        "edition",
+        *(p.id for p in BOOK.edition("cixi-2024").policies),  # a fixed edition: its policies only
+        "best_policy",
+        "best_ceiling",
+        "total_ceiling",
+    ]
+
+
+def test_duckdb_leaves_results_and_summary_views_on_its_connection() -> None:
+    cases = population(11, 120)
+    enterprises, projects, _ = _project_run(cases)
+    con = batch_duckdb.connect()
+    got = batch_duckdb.run(BOOK, enterprises=enterprises, projects=projects, con=con)
+    key = ["case_id", "policy"]
+    assert (
+        con.sql("SELECT * FROM results")
+        .to_arrow_table()
+        .sort_by([(k, "ascending") for k in key])
+        .equals(got.results.sort_by([(k, "ascending") for k in key]))
+    )
+    assert con.sql("SELECT * FROM summary").to_arrow_table().equals(got.summary)
 
 
 def test_duckdb_refuses_a_case_no_edition_covers() -> None:
@@ -189,3 +220,11 @@ def test_spark_agrees_with_explain(spark: SparkSession) -> None:
     got = batch_spark.run(spark, BOOK, enterprises=enterprises, projects=projects)
     _assert_agree(expected, _batched(got))
     assert got.results.schema.field("ceiling").type == pa.decimal128(14, 2)
+    # the lazy frames a cluster run writes out say the same
+    frames = batch_spark.run_frames(spark, BOOK, enterprises=enterprises, projects=projects)
+    results = {
+        (r["case_id"], r["policy"]): (r["edition"], r["scope"], r["eligible"], _money(r["ceiling"]))
+        for r in frames.results.collect()
+    }
+    assert results == expected[0]
+    assert frames.summary.count() == len(cases)

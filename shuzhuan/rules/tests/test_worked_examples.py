@@ -1,8 +1,10 @@
 """Every worked example under ``tests/<edition>/*.yaml``: input → expected output.
 
 An example's ``expect`` is a partial view of the calculator's JSON: ``edition``, ``best`` (a
-policy id or null), ``total_ceiling``, and per policy ``eligible``, ``ceiling`` and ``unmet``
-(the exact list). ``absent`` lists policies that must not appear; ``error`` expects a refusal
+policy id or null), ``total_ceiling``, and per policy ``eligible``, ``ceiling``, ``unmet``
+(the exact list) and ``funding`` (the split across funding levels, or null). Whatever an example
+expects, every eligible result's funding adds up to its ceiling exactly, and ``best`` carries the
+best result's funding. ``absent`` lists policies that must not appear; ``error`` expects a refusal
 whose message contains the text. No database is used.
 """
 
@@ -80,9 +82,14 @@ def test_worked_example(example: dict[str, Any]) -> None:
     for policy_id, want in (expect.get("results") or {}).items():
         got = by_policy[policy_id]
         for key, value in want.items():
-            assert key in {"eligible", "ceiling", "unmet"}, key
+            assert key in {"eligible", "ceiling", "unmet", "funding"}, key
             assert got[key] == value, f"{policy_id}.{key}: expected {value!r}, got {got[key]!r}"
+    for got in by_policy.values():
         if got["eligible"]:
             assert got["unmet"] == [] and got["ceiling"] is not None
+            assert list(got["funding"]) == ["central", "city", "county"]
+            assert sum(Decimal(v) for v in got["funding"].values()) == Decimal(got["ceiling"])
         else:
-            assert got["unmet"] and got["ceiling"] is None
+            assert got["unmet"] and got["ceiling"] is None and got["funding"] is None
+    if out["best"] is not None:
+        assert out["best"]["funding"] == by_policy[out["best"]["policy"]]["funding"]

@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django import template
+from django.forms import BoundField
 
 from shuzhuan.core.money import format_yuan, yuan_to_wan
 
@@ -34,3 +35,27 @@ def yuan(value: Decimal | None) -> str:
 def wan(value: Decimal | None) -> str:
     """Yuan shown in 万元, exactly: ``Decimal("5266100.00")`` → ``526.61``; None → ``""``."""
     return "" if value is None else f"{yuan_to_wan(value):f}"
+
+
+_WIDGET_CLASS = {
+    "CheckboxInput": "form-check-input",
+    "Select": "form-select",
+    "SelectMultiple": "form-select",
+}
+
+
+@register.filter
+def widget(field: BoundField) -> str:
+    """A form field's input with Bootstrap's classes, marked invalid (and described by its
+    error) when it has errors."""
+    css = _WIDGET_CLASS.get(type(field.field.widget).__name__, "form-control")
+    attrs: dict[str, str | bool] = {"class": css + (" is-invalid" if field.errors else "")}
+    if field.errors:
+        attrs["aria-describedby"] = f"{field.auto_id}_error"
+    return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def yuan_zh(value: Decimal | None) -> str:
+    """Money for people: ``Decimal("155555.55")`` → ``155,555.55 元``; None → ``—``."""
+    return "—" if value is None else f"{format_yuan(value)} 元"

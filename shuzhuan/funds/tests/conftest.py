@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from shuzhuan.applications.models import PolicyBatch
+from shuzhuan.applications.tests.factories import open_batch
+
+
+@pytest.fixture
+def roles(county: Any) -> dict[str, Any]:
+    u = county.users
+    return {
+        "firm": u["enterprise"],
+        "town": u["town_officer"],
+        "bureau": u["bureau_officer"],
+        "expert": u["expert"],
+    }
+
+
+@pytest.fixture
+def batch(county: Any) -> PolicyBatch:
+    """The 2025 batch, every cixi-2025 policy, split 50% central / 25% city / 25% county."""
+    return open_batch(
+        acting_user=county.users["bureau_officer"],
+        funding_split={"central": "0.50", "city": "0.25", "county": "0.25"},
+    )
