@@ -17,8 +17,11 @@ from ninja.renderers import JSONRenderer
 from shuzhuan.accounts.access import Perm, access_view
 from shuzhuan.accounts.api import AccountLocked, ApiKeyAuth, SessionAuthCsrf
 from shuzhuan.accounts.api import router as accounts_router
+from shuzhuan.applications.api import batches_router
+from shuzhuan.applications.api import router as applications_router
 from shuzhuan.core.errors import ApplicationError
 from shuzhuan.enterprises.api import router as enterprises_router
+from shuzhuan.funds.api import router as funds_router
 from shuzhuan.policies.api import editions_router
 from shuzhuan.policies.api import router as policies_router
 
@@ -90,3 +93,6 @@ api.add_router("/accounts", accounts_router)
 api.add_router("/enterprises", enterprises_router)
 api.add_router("/policy", policies_router)
 api.add_router("/policy/editions", editions_router)
+api.add_router("/batches", batches_router)
+api.add_router("/applications", applications_router)
+api.add_router("/funds", funds_router)

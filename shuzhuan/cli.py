@@ -33,6 +33,8 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(policy_app, name="policy")
 funds_app = typer.Typer(help="资金 / budgets, awards, disbursement and the ledger", no_args_is_help=True)
 app.add_typer(funds_app, name="funds")
+applications_app = typer.Typer(help="申报 / approval cycle, public-notice list", no_args_is_help=True)
+app.add_typer(applications_app, name="applications")
 
 
 class CliError(Exception):
@@ -733,6 +735,104 @@ def funds_inspect(
         where = " ".join(x for x in (f.application, f.level) if x)
         typer.echo(f"[{f.code}] {where}：{f.message}" if where else f"[{f.code}] {f.message}")
     typer.echo(f"自查完成：发现 {len(findings)} 个问题")
+
+
+def _batch_option(code: str | None, *, required: bool = True) -> Any:
+    """The batch named by ``--batch`` (its code), or an input error naming the option."""
+    from shuzhuan.applications.models import PolicyBatch
+
+    if not code or not code.strip():
+        if required:
+            raise InputError("--batch: required, the batch's code (e.g. 2025-digital)")
+        return None
+    found = PolicyBatch.objects.filter(code=code.strip().lower()).first()
+    if found is None:
+        raise InputError(f"--batch: no such batch: {code}")
+    return found
+
+
+def _out_option(out: Path | None, suffixes: tuple[str, ...]) -> tuple[Path, str]:
+    """``--out``: a file with one of ``suffixes`` in a directory that exists."""
+    if out is None:
+        raise InputError(f"--out: required, the file to write ({' or '.join(suffixes)})")
+    suffix = out.suffix.lower()
+    if suffix not in suffixes:
+        raise InputError(f"--out: must end in {' or '.join(suffixes)}, not {out.name}")
+    if not out.parent.is_dir():
+        raise InputError(f"--out: directory does not exist: {out.parent}")
+    if out.is_dir():
+        raise InputError(f"--out: is a directory: {out}")
+    return out, suffix
+
+
+def _days(value: Any) -> str:
+    return "—" if value is None else f"{value}"
+
+
+@applications_app.command("cycle")
+def applications_cycle(
+    batch: Annotated[str | None, typer.Option(help="the batch's code (required)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the figures as JSON")] = False,
+) -> None:
+    """审批周期 / median and 90th-percentile days per stage, government time and end to end."""
+    _setup()
+    from shuzhuan.applications.cycle import approval_cycle
+
+    report = approval_cycle(batch=_batch_option(batch))
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        return
+    typer.echo(f"{report.batch.name}（{report.batch.code}）审批周期，单位：天")
+    rows = [["阶段 stage", "件数 n", "中位数 median", "P90"]]
+    rows += [
+        [f"{s.label} {s.code}", str(s.count), _days(s.median_days), _days(s.p90_days)]
+        for s in (*report.stages, *report.totals)
+    ]
+    for line in _cells(rows, right={1, 2, 3}):
+        typer.echo(line)
+
+
+@applications_app.command("notice-list")
+def applications_notice_list(
+    batch: Annotated[str | None, typer.Option(help="the batch's code (required)")] = None,
+    out: Annotated[Path | None, typer.Option(help="the file to write: .xlsx or .pdf (required)")] = None,
+) -> None:
+    """公示名单 / the batch's applications under public notice, as a workbook or a printable PDF."""
+    target, suffix = _out_option(out, (".xlsx", ".pdf"))
+    _setup()
+    from shuzhuan.applications.exports import public_notice_pdf, public_notice_rows, public_notice_xlsx
+
+    chosen = _batch_option(batch)
+    data = public_notice_xlsx(batch=chosen) if suffix == ".xlsx" else public_notice_pdf(batch=chosen)
+    target.write_bytes(data)
+    typer.echo(f"已导出公示名单：{len(public_notice_rows(batch=chosen))} 个项目 → {target}")
+
+
+@funds_app.command("export")
+def funds_export(
+    level: Annotated[str | None, typer.Option(help="central | city | county (required)")] = None,
+    batch: Annotated[str | None, typer.Option(help="only this batch (its code)")] = None,
+    year: Annotated[int | None, typer.Option(help="only this budget year")] = None,
+    out: Annotated[Path | None, typer.Option(help="the .xlsx file to write (required)")] = None,
+) -> None:
+    """兑现清单 / one funding level's shares due or paid (兑现中 and closed), as the workbook
+    handed to finance; by batch and/or year."""
+    if level is None:
+        raise InputError("--level: required (central | city | county)")
+    if level.strip().lower() not in ("central", "city", "county"):
+        raise InputError(f"--level: unknown funding level {level} (central | city | county)")
+    _year_option(year)
+    target, _ = _out_option(out, (".xlsx",))
+    _setup()
+    from shuzhuan.funds.exports import disbursement_list, disbursement_workbook
+
+    chosen = _batch_option(batch, required=False)
+    found = disbursement_list(level=level, batch=chosen, year=year)
+    target.write_bytes(disbursement_workbook(found))
+    typer.echo(
+        f"已导出{found.title}：{len(found.rows)} 笔，本级分担 {found.share_total:,.2f} 元"
+        f"（已支付 {found.paid_total:,.2f}，待支付 {found.due_total:,.2f}）→ {target}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

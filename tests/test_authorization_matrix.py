@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import pytest
 from django.db import transaction
@@ -74,7 +75,7 @@ class Case:
     expect: tuple[Outcome, ...]  # one per ROLES entry, in that order
     target: str = ""  # own | neighbour | elsewhere | missing (a <uscc>), task | task_other (an import task),
     # user | user_peer | user_above | self (a <username>), token_other (an API token)
-    data: dict[str, Any] | None = None
+    data: dict[str, Any] | None = None  # the form of a POST; the query string of a GET
     bearer: bool = False  # also check with an API token instead of the session
     params: dict[str, str] | None = None  # further route parameters by name (e.g. an <action>)
 
@@ -87,6 +88,7 @@ class Case:
             f"{self.method} /{self.route}"
             + (f" [{self.target}]" if self.target else "")
             + "".join(f" {k}={v}" for k, v in (self.params or {}).items())
+            + (f" ?{urlencode(self.data)}" if self.method == "GET" and self.data else "")
         )
 
 
@@ -137,6 +139,12 @@ NEW_BATCH = {"edition": "cixi-2025", "policy_ids": ["cixi-2025-new-it"], "code":
              "required_materials": "plan 项目实施方案", "share_central": "0.5", "share_city": "0.25",
              "share_county": "0.25", "notice_days": "7"}
 NEW_APPLICATION = {"project_name": "矩阵项目", "kinds": ["new_it"], "declared_investment": "800000"}
+NEW_APPLICATION_API = {**NEW_APPLICATION, "batch": "matrix-batch", "policy_id": "cixi-2025-new-it"}
+NEW_INVOICE_API = {"number": "33029999", "issued_on": "2025-03-01", "amount": "1000"}
+API_FIRM_ONLY =     (401,       403,    403,  200,  403,    403,      403)
+API_BUREAU_REFUSED = (401,      400,    403,  403,  403,    403,      403)  # the bureau's move; status refuses
+API_FIRM_REFUSED =  (401,       403,    403,  400,  403,    403,      403)  # the firm's move; status refuses
+API_FIRM_ELSEWHERE = (401,      403,    403,  404,  403,    403,      403)  # the firm's op on another's
 NEW_ALLOCATION = {"allocation-level": "central", "allocation-programme": "new-it", "allocation-year": "2025",
                   "allocation-amount": "1000000", "allocation-reference": "矩阵〔2025〕1号"}
 # A user outside the bureau officer's management scope: a 404, as if there were no such user.
@@ -361,6 +369,86 @@ CASES: list[Case] = [
     _api("api/accounts/users", "GET", API_BUREAU_ONLY),
     _api("api/accounts/users", "POST",        (401,   201,  403,  403,  403,  403,  403)),  # an expert
     _api("api/accounts/users", "DELETE", ALL_405),
+    # --- 申报 and 资金 as JSON: the rules of the 申报 pages below (same targets, see there). A move:
+    # the TRANSITIONS table's roles (else 403), within scope (else 404), and the service's refusal a
+    # 400; the generic move refuses the moves that have their own operation.
+    _api("api/batches", "GET",                (401,   200,  200,  200,  403,  403,  200), target="batch"),
+    _api("api/batches", "POST", ALL_405),
+    _api("api/batches/<code>", "GET",         (401,   200,  200,  200,  403,  403,  200), target="batch"),
+    _api("api/batches/<code>", "GET",         (401,   404,  404,  404,  403,  403,  404), target="batch_missing"),
+    _api("api/batches/<code>", "DELETE", ALL_405, target="batch"),
+    _api("api/applications", "GET",           (401,   200,  200,  200,  200,  403,  200)),
+    _api("api/applications", "POST",          (401,   403,  403,  201,  403,  403,  403), target="batch",
+         data=NEW_APPLICATION_API),
+    _api("api/applications", "POST", API_FIRM_REFUSED, target="batch",
+         data={**NEW_APPLICATION_API, "batch": "no-such-batch"}),
+    _api("api/applications", "DELETE", ALL_405),
+    _api("api/applications/<number>", "GET",  (401,   200,  200,  200,  404,  403,  200), target="app_submitted"),
+    _api("api/applications/<number>", "GET",  (401,   404,  404,  200,  404,  403,  404), target="app_draft"),
+    _api("api/applications/<number>", "GET",  (401,   200,  404,  404,  404,  403,  200), target="app_elsewhere"),
+    _api("api/applications/<number>", "GET",  (401,   200,  200,  200,  200,  403,  200), target="app_expert"),
+    _api("api/applications/<number>", "GET",  (401,   404,  404,  404,  404,  403,  404), target="app_missing"),
+    _api("api/applications/<number>", "PATCH", API_FIRM_ONLY, target="app_draft", data={"project_name": "矩阵改"}),
+    _api("api/applications/<number>", "PATCH", API_FIRM_REFUSED, target="app_submitted",
+         data={"project_name": "矩阵改"}),  # submitted: no longer editable
+    _api("api/applications/<number>", "PATCH", API_FIRM_ELSEWHERE, target="app_elsewhere",
+         data={"project_name": "矩阵改"}),
+    _api("api/applications/<number>", "DELETE", ALL_405, target="app_draft"),
+    _api("api/applications/<number>/precheck", "GET", (401, 404, 404, 200, 404, 403, 404), target="app_draft"),
+    _api("api/applications/<number>/precheck", "GET", (401, 200, 200, 200, 404, 403, 200), target="app_submitted"),
+    _api("api/applications/<number>/precheck", "POST", ALL_405, target="app_draft"),
+    _api("api/applications/<number>/submit", "POST", API_FIRM_REFUSED, target="app_draft",
+         data={"declaration": True}),  # the plan is not uploaded
+    _api("api/applications/<number>/submit", "POST", API_FIRM_ELSEWHERE, target="app_elsewhere",
+         data={"declaration": True}),
+    _api("api/applications/<number>/submit", "GET", ALL_405, target="app_draft"),
+    _api("api/applications/<number>/transitions/<action>", "POST", (401, 200, 200, 403, 403, 403, 403),
+         target="app_submitted", params={"action": "town_pass"}, data={}),
+    _api("api/applications/<number>/transitions/<action>", "POST", (401, 200, 404, 403, 403, 403, 403),
+         target="app_elsewhere", params={"action": "town_pass"}, data={}),
+    _api("api/applications/<number>/transitions/<action>", "POST", (401, 400, 400, 403, 403, 403, 403),
+         target="app_submitted", params={"action": "town_return"}, data={}),  # no reason
+    _api("api/applications/<number>/transitions/<action>", "POST", API_FIRM_ONLY,
+         target="app_submitted", params={"action": "withdraw"}, data={"reason": "矩阵撤回"}),
+    _api("api/applications/<number>/transitions/<action>", "POST", API_FIRM_ELSEWHERE,
+         target="app_elsewhere", params={"action": "withdraw"}, data={}),
+    _api("api/applications/<number>/transitions/<action>", "POST", API_BUREAU_REFUSED,
+         target="app_submitted", params={"action": "formal_pass"}, data={}),  # not in formal review yet
+    _api("api/applications/<number>/transitions/<action>", "POST", API_BUREAU_REFUSED,
+         target="app_submitted", params={"action": "approve"}, data={}),  # has its own operation
+    _api("api/applications/<number>/transitions/<action>", "POST", API_FIRM_REFUSED,
+         target="app_draft", params={"action": "submit"}, data={}),  # has its own operation
+    _api("api/applications/<number>/transitions/<action>", "POST", (401, 404, 404, 404, 404, 403, 404),
+         target="app_submitted", params={"action": "no-such-move"}, data={}),
+    _api("api/applications/<number>/transitions/<action>", "GET", ALL_405,
+         target="app_submitted", params={"action": "town_pass"}),
+    _api("api/applications/<number>/include", "POST", API_BUREAU_REFUSED, target="app_expert"),  # not scored
+    _api("api/applications/<number>/include", "POST", (401, 404, 403, 403, 403, 403, 403), target="app_missing"),
+    _api("api/applications/<number>/include", "GET", ALL_405, target="app_expert"),
+    _api("api/applications/<number>/request-acceptance", "POST", API_FIRM_REFUSED,
+         target="app_submitted"),  # no invoices, not implementing
+    _api("api/applications/<number>/request-acceptance", "POST", API_FIRM_ELSEWHERE, target="app_elsewhere"),
+    _api("api/applications/<number>/request-acceptance", "GET", ALL_405, target="app_submitted"),
+    _api("api/applications/<number>/accept", "POST", API_BUREAU_REFUSED, target="app_submitted",
+         data={"verified_investment": "700000", "notes": "矩阵验收"}),  # acceptance not requested
+    _api("api/applications/<number>/accept", "POST", (401, 404, 403, 403, 403, 403, 403), target="app_missing",
+         data={"verified_investment": "700000", "notes": "矩阵验收"}),
+    _api("api/applications/<number>/accept", "GET", ALL_405, target="app_submitted"),
+    _api("api/applications/<number>/approve", "POST", API_BUREAU_REFUSED, target="app_submitted",
+         data={"amount": "1000", "reason": "矩阵"}),  # not accepted
+    _api("api/applications/<number>/approve", "POST", (401, 404, 403, 403, 403, 403, 403), target="app_missing",
+         data={"amount": "1000", "reason": "矩阵"}),
+    _api("api/applications/<number>/approve", "GET", ALL_405, target="app_submitted"),
+    _api("api/applications/<number>/invoices", "POST", (401, 403, 403, 201, 403, 403, 403), target="app_draft",
+         data=NEW_INVOICE_API),
+    _api("api/applications/<number>/invoices", "POST", API_FIRM_ELSEWHERE, target="app_elsewhere",
+         data=NEW_INVOICE_API),
+    _api("api/applications/<number>/invoices", "GET", ALL_405, target="app_draft"),
+    _api("api/applications/<number>/invoices/<invoice_id>", "DELETE", (401, 403, 403, 204, 403, 403, 403),
+         target="invoice"),
+    _api("api/applications/<number>/invoices/<invoice_id>", "GET", ALL_405, target="invoice"),
+    _api("api/funds/budgets", "GET",          (401,   200,  403,  403,  403,  403,  200)),
+    _api("api/funds/budgets", "POST", ALL_405),
     # --- 申报: batches, the queue / 我的申报, one application and its moves, materials, invoices,
     # experts, objections, payments, 我的评审, 通知, 资金. Targets (built through the services, see
     # _application_params): "batch" an open batch of the county, "batch_missing" none; "app_draft"
@@ -385,6 +473,27 @@ CASES: list[Case] = [
     Case("batches/<str:code>/status/", "POST", (LOGIN, 404, 403, 403, 403, 403, 403), target="batch_missing",
          data={"status": "closed"}),
     Case("batches/<str:code>/status/", "GET", ALL_405, target="batch"),
+    # 公示名单 (.xlsx, .pdf) and 兑现清单 per level: bureau officers and auditors, over their region's
+    # applications; a batch they cannot see, or an unknown level, is a 404; a malformed year a 400.
+    Case("batches/<str:code>/public-notice.xlsx", "GET", FUNDS_READERS, target="batch"),
+    Case("batches/<str:code>/public-notice.xlsx", "GET", (LOGIN, 404, 403, 403, 403, 403, 404),
+         target="batch_missing"),
+    Case("batches/<str:code>/public-notice.xlsx", "POST", ALL_405, target="batch"),
+    Case("batches/<str:code>/public-notice.pdf", "GET", FUNDS_READERS, target="batch"),
+    Case("batches/<str:code>/public-notice.pdf", "GET", (LOGIN, 404, 403, 403, 403, 403, 404),
+         target="batch_missing"),
+    Case("batches/<str:code>/public-notice.pdf", "POST", ALL_405, target="batch"),
+    Case("funds/disbursements/<str:level>.xlsx", "GET", FUNDS_READERS, target="batch",
+         params={"level": "city"}, data={"batch": "matrix-batch"}),
+    Case("funds/disbursements/<str:level>.xlsx", "GET", FUNDS_READERS, target="batch",
+         params={"level": "central"}, data={"year": "2025"}),
+    Case("funds/disbursements/<str:level>.xlsx", "GET", (LOGIN, 404, 403, 403, 403, 403, 404),
+         target="batch", params={"level": "city"}, data={"batch": "no-such-batch"}),
+    Case("funds/disbursements/<str:level>.xlsx", "GET", (LOGIN, 404, 403, 403, 403, 403, 404),
+         target="batch", params={"level": "province"}),
+    Case("funds/disbursements/<str:level>.xlsx", "GET", (LOGIN, 400, 403, 403, 403, 403, 400),
+         target="batch", params={"level": "city"}, data={"year": "20x5"}),
+    Case("funds/disbursements/<str:level>.xlsx", "POST", ALL_405, target="batch", params={"level": "city"}),
     Case("applications/", "GET",              (LOGIN, 200,  200,  200,  Redirect("/reviews/"), 403, 200)),
     Case("applications/", "POST", ALL_405),
     Case("apply/<str:code>/<str:policy_id>/", "GET", FIRM_ONLY, target="batch"),
@@ -696,6 +805,8 @@ def _request(client: Client, case: Case, url: str, role: str, headers: dict[str,
             prefix = f"{key}-{url.split('/')[4]}"
             data = {k.replace("__prefix__", prefix): v for k, v in data.items()}
         return client.post(url, data, headers=headers)
+    if case.method == "GET" and case.data:
+        return client.get(url, case.data, headers=headers)
     return client.generic(case.method, url, headers=headers)
 
 

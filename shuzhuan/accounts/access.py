@@ -52,6 +52,8 @@ class Perm(StrEnum):
     APPLICATION_REVIEW = "application.review"  # assign experts, record and resolve objections
     BATCH_VIEW = "batch.view"
     BATCH_MANAGE = "batch.manage"  # create, open and close 申报批次
+    # A batch's approval-cycle figures and its public-notice list (.xlsx/.pdf), within region
+    BATCH_REPORT = "batch.report"
     EXPERT_REVIEW = "expert.review"  # 我的评审: conflict declaration and the scoring sheet
     NOTICE_INBOX = "notice.inbox"  # the enterprise's 通知
     FUNDS_VIEW = "funds.view"  # budgets, balances, commitments, the ledger
@@ -85,6 +87,7 @@ ROLE_PERMISSIONS: dict[Perm, frozenset[Role]] = {
     Perm.APPLICATION_REVIEW: frozenset({Role.BUREAU_OFFICER}),
     Perm.BATCH_VIEW: _OFFICERS,
     Perm.BATCH_MANAGE: frozenset({Role.BUREAU_OFFICER}),
+    Perm.BATCH_REPORT: frozenset({Role.BUREAU_OFFICER, Role.AUDITOR}),
     Perm.EXPERT_REVIEW: frozenset({Role.EXPERT}),
     Perm.NOTICE_INBOX: frozenset({Role.ENTERPRISE}),
     Perm.FUNDS_VIEW: frozenset({Role.BUREAU_OFFICER, Role.AUDITOR}),

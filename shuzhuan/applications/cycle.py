@@ -23,8 +23,10 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from shuzhuan.applications.models import Application, PolicyBatch, Status, StatusChange
+from shuzhuan.enterprises.models import Region
 
 STAGES: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("town_review", "镇街预审", frozenset({Status.SUBMITTED})),
@@ -57,6 +59,16 @@ class StageFigure:
     median_days: Decimal | None
     p90_days: Decimal | None
 
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: days as strings ("12.5"), None when no application has left the stage."""
+        return {
+            "code": self.code,
+            "label": self.label,
+            "count": self.count,
+            "median_days": None if self.median_days is None else str(self.median_days),
+            "p90_days": None if self.p90_days is None else str(self.p90_days),
+        }
+
 
 @dataclass(frozen=True)
 class CycleReport:
@@ -64,6 +76,18 @@ class CycleReport:
     stages: tuple[StageFigure, ...]
     government: StageFigure
     end_to_end: StageFigure
+
+    @property
+    def totals(self) -> tuple[StageFigure, StageFigure]:
+        return (self.government, self.end_to_end)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "batch": self.batch.code,
+            "stages": [s.as_dict() for s in self.stages],
+            "government": self.government.as_dict(),
+            "end_to_end": self.end_to_end.as_dict(),
+        }
 
 
 def _days(delta: dt.timedelta) -> float:
@@ -83,10 +107,15 @@ def _figure(code: str, label: str, values: list[float]) -> StageFigure:
     return StageFigure(code, label, len(values), nearest_rank(values, 0.5), nearest_rank(values, 0.9))
 
 
-def approval_cycle(*, batch: PolicyBatch) -> CycleReport:
+def approval_cycle(*, batch: PolicyBatch, region: Region | None = None) -> CycleReport:
+    """The batch's figures; with ``region``, over the applications of enterprises within its
+    subtree only (an officer's scope)."""
+    apps = Application.objects.filter(batch=batch)
+    if region is not None:
+        apps = apps.filter(enterprise__town__path__startswith=region.path)
     changes: dict[int, list[tuple[dt.datetime, str, str]]] = defaultdict(list)
     for app_id, at, from_status, to_status in (
-        StatusChange.objects.filter(application__batch=batch)
+        StatusChange.objects.filter(application__in=apps)
         .order_by("application_id", "at", "pk")
         .values_list("application_id", "at", "from_status", "to_status")
     ):
@@ -94,15 +123,17 @@ def approval_cycle(*, batch: PolicyBatch) -> CycleReport:
     per_stage: dict[str, list[float]] = defaultdict(list)
     government: list[float] = []
     end_to_end: list[float] = []
-    statuses = dict(Application.objects.filter(batch=batch).values_list("pk", "status"))
+    statuses = dict(apps.values_list("pk", "status"))
     for app_id, rows in changes.items():
         spent: dict[str, float] = defaultdict(float)
         left: set[str] = set()
         for (at, _, status), (next_at, _, _) in itertools.pairwise(rows):
             spent[status] += _days(next_at - at)
             left.add(status)
+        current = rows[-1][2]
         for code, _, members in STAGES:
-            if left & members:
+            # left it, and not in it now (公示 spans two statuses; a returned form comes back)
+            if left & members and current not in members:
                 per_stage[code].append(sum(spent[s] for s in members))
         if statuses.get(app_id) == Status.CLOSED:
             government.append(sum(v for s, v in spent.items() if s in GOVERNMENT))

@@ -11,12 +11,14 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from decimal import Decimal
+from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from shuzhuan.applications.models import Application, PolicyBatch, Status
+from shuzhuan.enterprises.models import Region
 from shuzhuan.policies.selectors import edition_built
 
 HEADERS = (
@@ -37,14 +39,21 @@ def _yuan(value: Decimal | None) -> str:
 
 
 def public_notice_rows(
-    *, batch: PolicyBatch, statuses: Iterable[str] = (Status.PUBLIC_NOTICE,)
+    *,
+    batch: PolicyBatch,
+    statuses: Iterable[str] = (Status.PUBLIC_NOTICE,),
+    region: Region | None = None,
 ) -> list[list[str]]:
+    """One row of strings per application (amounts as ``1,234.56``); with ``region``, only the
+    enterprises within its subtree (an officer's scope)."""
     titles = {p.id: p.title for p in edition_built(batch.edition).policies}
     apps = (
         Application.objects.filter(batch=batch, status__in=list(statuses))
         .select_related("enterprise__town")
         .order_by("enterprise__town__sort_order", "enterprise__name", "number")
     )
+    if region is not None:
+        apps = apps.filter(enterprise__town__path__startswith=region.path)
     rows = []
     for i, a in enumerate(apps, start=1):
         period = f"{a.notice_starts_on} 至 {a.notice_ends_on}" if a.notice_starts_on else ""
@@ -68,8 +77,13 @@ def _total(rows: list[list[str]]) -> Decimal:
     return sum((Decimal(r[7].replace(",", "")) for r in rows if r[7]), Decimal("0.00"))
 
 
-def public_notice_xlsx(*, batch: PolicyBatch, statuses: Iterable[str] = (Status.PUBLIC_NOTICE,)) -> bytes:
-    rows = public_notice_rows(batch=batch, statuses=statuses)
+def public_notice_xlsx(
+    *,
+    batch: PolicyBatch,
+    statuses: Iterable[str] = (Status.PUBLIC_NOTICE,),
+    region: Region | None = None,
+) -> bytes:
+    rows = public_notice_rows(batch=batch, statuses=statuses, region=region)
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -103,7 +117,12 @@ def public_notice_xlsx(*, batch: PolicyBatch, statuses: Iterable[str] = (Status.
     return out.getvalue()
 
 
-def public_notice_pdf(*, batch: PolicyBatch, statuses: Iterable[str] = (Status.PUBLIC_NOTICE,)) -> bytes:
+def public_notice_pdf(
+    *,
+    batch: PolicyBatch,
+    statuses: Iterable[str] = (Status.PUBLIC_NOTICE,),
+    region: Region | None = None,
+) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
@@ -115,14 +134,15 @@ def public_notice_pdf(*, batch: PolicyBatch, statuses: Iterable[str] = (Status.P
     font = "STSong-Light"
     if font not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(font))
-    rows = public_notice_rows(batch=batch, statuses=statuses)
+    rows = public_notice_rows(batch=batch, statuses=statuses, region=region)
     cell = ParagraphStyle("cell", fontName=font, fontSize=8, leading=10)
     title = ParagraphStyle("title", fontName=font, fontSize=15, leading=20, alignment=1)
-    data: list[list[object]] = [[Paragraph(h, cell) for h in HEADERS]]
-    data += [[Paragraph(v, cell) for v in r] for r in rows]
+    # Paragraph text is markup: a name such as "A<B" must be escaped, or the build fails.
+    data: list[list[object]] = [[Paragraph(escape(h), cell) for h in HEADERS]]
+    data += [[Paragraph(escape(v), cell) for v in r] for r in rows]
     data.append(
         [
-            Paragraph(v, cell)
+            Paragraph(escape(v), cell)
             for v in ("合计", f"{len(rows)} 个项目", "", "", "", "", "", f"{_total(rows):,.2f}", "")
         ]
     )
@@ -147,5 +167,5 @@ def public_notice_pdf(*, batch: PolicyBatch, statuses: Iterable[str] = (Status.P
         bottomMargin=12 * mm,
         title=f"{batch.name} 公示名单",
     )
-    doc.build([Paragraph(f"{batch.name} 拟补助项目公示名单", title), Spacer(1, 6 * mm), table])
+    doc.build([Paragraph(escape(f"{batch.name} 拟补助项目公示名单"), title), Spacer(1, 6 * mm), table])
     return out.getvalue()

@@ -105,6 +105,16 @@ TRANSITIONS: dict[str, Transition] = {
             service_only=True,
         ),
         _t("close", "办结", {Status.DISBURSING}, Status.CLOSED, _BUREAU, service_only=True),
+        # A payment of a closed application reversed (funds.payment_reverse): its share is owed again.
+        _t(
+            "reopen_disbursement",
+            "冲正后重新兑现",
+            {Status.CLOSED},
+            Status.DISBURSING,
+            _BUREAU,
+            reason_required=True,
+            service_only=True,
+        ),
     )
 }
 

@@ -14,7 +14,10 @@ What is checked, and what counts:
     The award's amount differs from the approved amount, or its level shares do not sum to it.
 ``paid_above_approved`` / ``paid_above_share``
     Net payments (payments − reversals) on an award above its amount; on a share above the
-    share.
+    share. A share paid, reversed and paid again counts once.
+``closed_unpaid``
+    An application closed (办结) with a share not paid in full (net of reversals): a reversal
+    reopens disbursement, so only a write around the services leaves this.
 ``enterprise_inactive`` / ``enterprise_missing``
     An award that stands (approved, in notice, disbursing or closed) to an enterprise whose
     registry status is deregistered, revoked or moved out — or that is not in the registry at
@@ -195,6 +198,13 @@ def _awards(year: int | None) -> list[Finding]:
                     "paid_above_share",
                     f"申报 {app.number} {LEVEL_LABELS.get(s.level, s.level)}级分担 {_yuan(s.amount)}，"
                     f"已支付 {_yuan(share_paid)}",
+                    s.level,
+                )
+            elif app.status == Status.CLOSED and share_paid < s.amount:
+                add(
+                    "closed_unpaid",
+                    f"申报 {app.number} 已办结，{LEVEL_LABELS.get(s.level, s.level)}级分担 {_yuan(s.amount)}"
+                    f"仅支付 {_yuan(share_paid)}",
                     s.level,
                 )
         if app.status in FUNDED:

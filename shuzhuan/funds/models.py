@@ -103,6 +103,9 @@ class LedgerEntry(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
     )
     idempotency_key = models.CharField("幂等键", max_length=128, null=True, blank=True, unique=True)
+    # A payment's place among its share's payments: 1, or 1 + the share's reversed payments when a
+    # reversed share is paid again. None on every other kind.
+    payment_attempt = models.PositiveSmallIntegerField("支付次序", null=True, blank=True)
     reference = models.CharField(
         "凭证号", max_length=128, blank=True
     )  # allocation document or payment reference
@@ -119,8 +122,17 @@ class LedgerEntry(models.Model):
         indexes = [models.Index(fields=["budget", "kind"], name="ledger_budget_kind")]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_amount_gt_0"),
+            # One payment per share and attempt, the attempt being 1 + the share's reversed
+            # payments (``share_pay``): at most one payment of a share stands unreversed.
             models.UniqueConstraint(
-                fields=["share"], condition=Q(kind="payment"), name="one_payment_per_award_share"
+                fields=["share", "payment_attempt"],
+                condition=Q(kind="payment"),
+                name="one_payment_per_award_share_attempt",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="payment", payment_attempt__isnull=False, payment_attempt__gte=1)
+                | (~Q(kind="payment") & Q(payment_attempt__isnull=True)),
+                name="payment_attempt_on_payments_only",
             ),
             models.UniqueConstraint(
                 fields=["share"], condition=Q(kind="commitment"), name="one_commitment_per_award_share"

@@ -8,6 +8,9 @@ Per budget (level, programme, year):
 * paid        = payments − reversals of payments
 * outstanding = committed − paid (approved, not yet paid)
 * remaining   = allocated − committed (what new approvals may still commit)
+
+Per share: at most one payment stands unreversed (``share_payment``); a reversed share is paid
+again as its next attempt (``share_payment_attempt``).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import Any
 from django.db.models import QuerySet, Sum
 
 from shuzhuan.applications.models import Application
-from shuzhuan.funds.models import Budget, LedgerEntry
+from shuzhuan.funds.models import AwardShare, Budget, LedgerEntry
 from shuzhuan.funds.shares import LEVEL_LABELS, LEVEL_ORDER
 
 ZERO = Decimal("0.00")
@@ -127,6 +130,25 @@ def ledger_entries(
     if application is not None:
         qs = qs.filter(share__award__application=application)
     return qs.order_by("at", "pk")
+
+
+def share_payment(share: AwardShare | int) -> LedgerEntry | None:
+    """The share's standing payment: the one not reversed; None when the share is unpaid or every
+    payment of it was reversed."""
+    share_id = share if isinstance(share, int) else share.pk
+    return (
+        LedgerEntry.objects.filter(share_id=share_id, kind=K.PAYMENT, reversed_by__isnull=True)
+        .order_by("-payment_attempt")
+        .first()
+    )
+
+
+def share_payment_attempt(share: AwardShare | int) -> int:
+    """The attempt number the share's next payment carries: 1 + its reversed payments."""
+    share_id = share if isinstance(share, int) else share.pk
+    return (
+        1 + LedgerEntry.objects.filter(share_id=share_id, kind=K.PAYMENT, reversed_by__isnull=False).count()
+    )
 
 
 def award_paid(award_id: int) -> Decimal:

@@ -11,10 +11,13 @@ The guarantees, and how each is kept:
 * **No deadlocks between services.** Locks are always taken in one order: the application row,
   then the enterprise row (one-time rewards only), then budget rows in ``LEVEL_ORDER`` (central,
   city, county), and the audit chain head last (``audit_record``).
-* **A share is paid at most once.** Payments carry an idempotency key (unique) and the database
-  allows one payment row per share (``one_payment_per_award_share``); ``share_pay`` returns the
-  existing payment for a retry, a duplicate or the loser of a race.
-* **The ledger only gains rows.** A correction is a reversing entry (``payment_reverse``).
+* **A share is paid at most once at a time.** Payments carry an idempotency key (unique) and an
+  attempt number, 1 + the share's reversed payments, worked out under the locks; the database
+  allows one payment row per share and attempt (``one_payment_per_award_share_attempt``), so at
+  most one payment of a share stands unreversed. ``share_pay`` returns the standing payment for
+  a retry, a duplicate or the loser of a race.
+* **The ledger only gains rows.** A correction is a reversing entry (``payment_reverse``); a
+  reversed share may be paid again, as its next attempt, under a new idempotency key.
 
 ``acting_user`` None is the system (the CLI operator, a scheduled job): bound by the rules,
 not by roles. A person must be a bureau officer and the application within their region.
@@ -32,7 +35,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from shuzhuan.accounts.models import Role, User
-from shuzhuan.applications.models import Application, PolicyBatch, Status
+from shuzhuan.applications.models import ENDED, Application, PolicyBatch, Status
 from shuzhuan.applications.selectors import rewards_received
 from shuzhuan.applications.services import funding_split_clean, money
 from shuzhuan.applications.workflow import application_in_scope, application_transition
@@ -40,7 +43,7 @@ from shuzhuan.audit.services import audit_record
 from shuzhuan.core.errors import ApplicationError
 from shuzhuan.enterprises.models import Enterprise
 from shuzhuan.funds.models import Award, AwardShare, Budget, LedgerEntry, Level
-from shuzhuan.funds.selectors import budget_balance
+from shuzhuan.funds.selectors import budget_balance, share_payment, share_payment_attempt
 from shuzhuan.funds.shares import LEVEL_LABELS, LEVEL_ORDER, award_split, programme_of
 from shuzhuan.policies.selectors import edition_built, edition_rulebook
 from shuzhuan.rules.model import NoEditionError, Policy
@@ -116,7 +119,7 @@ def _share_settled(share: AwardShare) -> bool:
     """Nothing left to pay on ``share``: a zero share, or a payment that was not reversed."""
     if share.amount == 0:
         return True
-    return share.entries.filter(kind=K.PAYMENT, reversed_by__isnull=True).exists()
+    return share_payment(share) is not None
 
 
 # --- allocations -------------------------------------------------------------------------------
@@ -340,15 +343,24 @@ class PaymentResult(NamedTuple):
     created: bool  # False: an existing payment was returned (a retry, a duplicate, a lost race)
 
 
-def _existing_payment(*, share: AwardShare, idempotency_key: str) -> LedgerEntry | None:
+def _existing_payment(*, share: AwardShare, idempotency_key: str, number: str) -> LedgerEntry | None:
+    """The payment a call with ``idempotency_key`` stands for: the key's own payment, or the
+    share's standing payment under another key. A key spent on another entry, or on a payment
+    since reversed, is refused: a re-payment comes under a new key."""
     by_key = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
     if by_key is not None:
         if by_key.kind != K.PAYMENT or by_key.share_id != share.pk:
             raise ApplicationError(
                 f"幂等键 {idempotency_key} 已用于另一笔记账（#{by_key.pk}）", field="idempotency_key"
             )
+        if LedgerEntry.objects.filter(reverses=by_key).exists():
+            raise ApplicationError(
+                f"申报 {number} {LEVEL_LABELS[share.level]}级分担按幂等键 {idempotency_key} 的支付"
+                f"（#{by_key.pk}）已冲正；重新支付须使用新的幂等键",
+                field="idempotency_key",
+            )
         return by_key
-    return LedgerEntry.objects.filter(share=share, kind=K.PAYMENT).first()
+    return share_payment(share)
 
 
 def share_pay(
@@ -356,9 +368,10 @@ def share_pay(
 ) -> PaymentResult:
     """兑现 one level's share of an award, exactly once.
 
-    A payment already made for this idempotency key, or for this share under any key, is
-    returned as it is (``created=False``). Otherwise the payment entry and its audit entry are
-    written in one transaction, with the budget row locked; the payment that settles the
+    A payment already made for this idempotency key, or a standing (unreversed) payment of this
+    share under any key, is returned as it is (``created=False``). Otherwise the payment entry —
+    the share's next attempt: 1, or 1 + its reversed payments — and its audit entry are written
+    in one transaction, with the application and budget rows locked; the payment that settles the
     award's last share also closes the application, in the same transaction."""
     _require_officer(acting_user, "兑现补助资金")
     reference = (reference or "").strip()
@@ -373,13 +386,8 @@ def share_pay(
             app = _lock_application(share.award.application_id)
             _require_scope(acting_user, app, f"兑现申报 {app.number}")
             budget = _lock_budget(share.budget_id)
-            existing = _existing_payment(share=share, idempotency_key=idempotency_key)
+            existing = _existing_payment(share=share, idempotency_key=idempotency_key, number=app.number)
             if existing is not None:
-                if LedgerEntry.objects.filter(reverses=existing).exists():
-                    raise ApplicationError(
-                        f"申报 {app.number} {LEVEL_LABELS[share.level]}级分担的支付已冲正，不能自动重付",
-                        field="share",
-                    )
                 return PaymentResult(existing, False)
             if app.status != Status.DISBURSING:
                 raise ApplicationError(
@@ -400,14 +408,17 @@ def share_pay(
                     f"{balance.paid:,.2f} 元，不能再支付 {share.amount:,.2f} 元",
                     field="amount",
                 )
+            attempt = share_payment_attempt(share)  # under the locks: no payment of it stands
             entry = LedgerEntry.objects.create(
                 budget=budget,
                 kind=K.PAYMENT,
                 amount=share.amount,  # a share is paid in full, never more
                 share=share,
                 idempotency_key=idempotency_key,
+                payment_attempt=attempt,
                 reference=reference,
-                memo=f"兑现 {app.number} {LEVEL_LABELS[share.level]}级分担",
+                memo=f"兑现 {app.number} {LEVEL_LABELS[share.level]}级分担"
+                + (f"（第 {attempt} 次支付）" if attempt > 1 else ""),
                 actor=acting_user,
                 at=timezone.now(),
             )
@@ -423,6 +434,7 @@ def share_pay(
                     "amount": entry.amount,
                     "reference": reference,
                     "idempotency_key": idempotency_key,
+                    "attempt": attempt,
                 },
             )
             if all(_share_settled(s) for s in share.award.shares.all()):
@@ -437,7 +449,8 @@ def share_pay(
     except IntegrityError:
         # A concurrent payment of the same share or key committed first: return the winner.
         winner = LedgerEntry.objects.filter(
-            Q(idempotency_key=idempotency_key) | Q(share_id=share.pk, kind=K.PAYMENT)
+            Q(idempotency_key=idempotency_key)
+            | Q(share_id=share.pk, kind=K.PAYMENT, reversed_by__isnull=True)
         ).first()
         if winner is None or winner.kind != K.PAYMENT or winner.share_id != share.pk:
             raise
@@ -483,12 +496,16 @@ class DisbursementReport:
         }
 
 
-def payment_idempotency_key(share: AwardShare) -> str:
-    return f"award-{share.award_id}-{share.level}"
+def payment_idempotency_key(share: AwardShare, *, attempt: int = 1) -> str:
+    """``award-<award>-<level>`` for a share's first payment; ``…-<attempt>`` for a re-payment
+    after a reversal (keys stay unique, and a retry of one attempt stays one payment)."""
+    key = f"award-{share.award_id}-{share.level}"
+    return key if attempt == 1 else f"{key}-{attempt}"
 
 
-def payment_reference(share: AwardShare, *, year: int) -> str:
-    return f"ZF{year}{share.pk:08d}"
+def payment_reference(share: AwardShare, *, year: int, attempt: int = 1) -> str:
+    reference = f"ZF{year}{share.pk:08d}"
+    return reference if attempt == 1 else f"{reference}-{attempt}"
 
 
 def disbursement_run(
@@ -499,9 +516,10 @@ def disbursement_run(
     on_line: Callable[[str, DisbursementLine], None] | None = None,
 ) -> DisbursementReport:
     """Pay every unpaid share of the applications in disbursement (兑现中), optionally of one
-    level or one batch. Each payment is its own transaction, keyed ``award-<award>-<level>``, so
-    a run that dies midway leaves every payment complete or absent, and running it again pays
-    the rest exactly once. ``on_line(outcome, line)`` is told of each share as it is done."""
+    level or one batch — a share whose payment was reversed included, as its next attempt. Each
+    payment is its own transaction, keyed ``award-<award>-<level>[-<attempt>]``, so a run that
+    dies midway leaves every payment complete or absent, and running it again pays the rest
+    exactly once. ``on_line(outcome, line)`` is told of each share as it is done."""
     _require_officer(acting_user, "执行资金兑现")
     level = _level(level) if level else None
     shares: QuerySet[AwardShare] = AwardShare.objects.filter(
@@ -516,11 +534,14 @@ def disbursement_run(
     report = DisbursementReport()
     for share in todo:
         app = share.award.application
+        # Read outside the locks: a reversal in between makes share_pay refuse the stale key
+        # (a failed line; the next run pays under the right one), never pay twice.
+        attempt = share_payment_attempt(share) if share.amount > 0 else 1
         line = DisbursementLine(
             application=app.number,
             level=share.level,
             amount=share.amount,
-            reference=payment_reference(share, year=share.award.year),
+            reference=payment_reference(share, year=share.award.year, attempt=attempt),
         )
         if share.amount == 0:
             line.reason = "分担金额为零"
@@ -531,7 +552,7 @@ def disbursement_run(
                     acting_user=acting_user,
                     share=share,
                     reference=line.reference,
-                    idempotency_key=payment_idempotency_key(share),
+                    idempotency_key=payment_idempotency_key(share, attempt=attempt),
                 )
             except ApplicationError as exc:
                 line.reason = exc.message
@@ -552,7 +573,9 @@ def disbursement_run(
 
 def payment_reverse(*, acting_user: User | None, entry: LedgerEntry, reason: str) -> LedgerEntry:
     """冲正: a reversing entry for a payment (the money came back or was paid in error). The
-    payment row stays; balances count the pair as nothing paid."""
+    payment row stays; balances count the pair as nothing paid, and the share is unpaid again:
+    an application already closed (办结) goes back to disbursement (兑现中), in the same
+    transaction, so the next run or a payment by hand pays the share again — once."""
     _require_officer(acting_user, "冲正支付")
     reason = (reason or "").strip()
     if not reason:
@@ -567,6 +590,9 @@ def payment_reverse(*, acting_user: User | None, entry: LedgerEntry, reason: str
             budget = _lock_budget(entry.budget_id)
             if LedgerEntry.objects.filter(reverses=entry).exists():
                 raise ApplicationError(f"支付记录 #{entry.pk} 已冲正", field="entry")
+            reopen = app.status == Status.CLOSED
+            if reopen:
+                _require_no_open_sibling(app)
             reversal = LedgerEntry.objects.create(
                 budget=budget,
                 kind=K.REVERSAL,
@@ -586,9 +612,40 @@ def payment_reverse(*, acting_user: User | None, entry: LedgerEntry, reason: str
                 reason=reason,
                 payload={"entry": reversal.pk, "reverses": entry.pk, "amount": entry.amount},
             )
-    except IntegrityError:  # a concurrent reversal of the same payment won
-        raise ApplicationError(f"支付记录 #{entry.pk} 已冲正", field="entry") from None
+            if reopen:
+                application_transition(
+                    acting_user=acting_user,
+                    application=app,
+                    action="reopen_disbursement",
+                    reason=reason,
+                    via_service=True,
+                    payload={"reversal": reversal.pk, "reverses": entry.pk, "level": entry.share.level},
+                )
+    except IntegrityError:
+        if LedgerEntry.objects.filter(reverses=entry).exists():  # a concurrent reversal won
+            raise ApplicationError(f"支付记录 #{entry.pk} 已冲正", field="entry") from None
+        raise
     return reversal
+
+
+def _require_no_open_sibling(app: Application) -> None:
+    """A closed application goes back to disbursement only while no other application of the
+    enterprise for the same batch and policy is open (one open application per enterprise,
+    batch and policy)."""
+    sibling = (
+        Application.objects.filter(
+            enterprise_id=app.enterprise_id, batch_id=app.batch_id, policy_id=app.policy_id
+        )
+        .exclude(pk=app.pk)
+        .exclude(status__in=ENDED)
+        .first()
+    )
+    if sibling is not None:
+        raise ApplicationError(
+            f"企业在本批次同一政策下另有在办申报 {sibling.number}，申报 {app.number} 不能重新进入兑现；"
+            "请先办结或撤回该申报再冲正",
+            field="entry",
+        )
 
 
 __all__ = [

@@ -331,9 +331,10 @@ def edition_statements(editions: Sequence[Edition], dialect: str) -> list[Statem
     j = 0
     for edition in editions:
         mine = f"edition = {_string(edition.id, dialect)}"
+        guard = exp.EQ(this=exp.column("edition"), expression=exp.Literal.string(edition.id))
         for p in edition.policies:
-            sql = policy_sql(p, edition, dialect, membership=tests)
-            cols.append(f"CAST(CASE WHEN {mine} THEN {sql} END AS {money}) AS p{j}")
+            sql = policy_sql(p, edition, dialect, membership=tests, guard=guard)
+            cols.append(f"CAST({sql} AS {money}) AS p{j}")
             name = _column(p.id, dialect)
             results.append(
                 f"SELECT case_id, uscc, edition, {_string(p.id, dialect)} AS policy, "

@@ -86,6 +86,17 @@ urlpatterns = [
     path("batches/new/", views_applications.batch_create_view, name="batch_create"),
     path("batches/<str:code>/", views_applications.batch_detail, name="batch_detail"),
     path("batches/<str:code>/status/", views_applications.batch_status_view, name="batch_status"),
+    # 公示名单 of a batch, for bureau officers and auditors (within their region)
+    path(
+        "batches/<str:code>/public-notice.xlsx",
+        views_applications.public_notice_xlsx_view,
+        name="public_notice_xlsx",
+    ),
+    path(
+        "batches/<str:code>/public-notice.pdf",
+        views_applications.public_notice_pdf_view,
+        name="public_notice_pdf",
+    ),
     path("applications/", views_applications.application_list, name="application_list"),
     path(
         "apply/<str:code>/<str:policy_id>/",
@@ -141,4 +152,10 @@ urlpatterns = [
     path("funds/", views_funds.funds_overview, name="funds"),
     path("funds/allocations/", views_funds.allocation_create_view, name="allocation_create"),
     path("funds/disbursements/", views_funds.disbursement_run_view, name="disbursement_run"),
+    # 兑现清单 per funding level (.xlsx), ?year= and/or ?batch=CODE
+    path(
+        "funds/disbursements/<str:level>.xlsx",
+        views_funds.disbursement_export_view,
+        name="disbursement_export",
+    ),
 ]

@@ -35,6 +35,8 @@ from shuzhuan.accounts.access import (
 )
 from shuzhuan.accounts.models import Role, User
 from shuzhuan.applications import services as svc
+from shuzhuan.applications.cycle import approval_cycle
+from shuzhuan.applications.exports import public_notice_pdf, public_notice_xlsx
 from shuzhuan.applications.models import (
     ENDED,
     PAST_ACCEPTANCE,
@@ -57,9 +59,12 @@ from shuzhuan.applications.selectors import (
 )
 from shuzhuan.applications.workflow import TRANSITIONS, Transition, transitions_from
 from shuzhuan.core.errors import ApplicationError
+from shuzhuan.enterprises.models import Region
+from shuzhuan.funds.shares import LEVEL_LABELS, LEVEL_ORDER
 from shuzhuan.policies.models import PolicyEdition
 from shuzhuan.policies.selectors import edition_built
 from shuzhuan.rules.loader import RulebookError
+from shuzhuan.web.downloads import PDF, XLSX, download_response
 from shuzhuan.web.forms_applications import (
     KIND_LABELS,
     AcceptForm,
@@ -82,8 +87,9 @@ from shuzhuan.web.forms_applications import (
 SPECIAL_MOVES = {"submit", "accept", "approve", "start_notice", "revoke"}
 # Moves that end or send back an application: a red button.
 DANGER_TARGETS = {Status.REJECTED, Status.RETURNED, Status.WITHDRAWN, Status.FAILED}
-# Moves no person makes from the page: closing follows the last share's payment.
-HIDDEN_MOVES = {"close"}
+# Moves no person makes from the page: closing follows the last share's payment, reopening
+# disbursement follows the reversal of a closed application's payment (funds.payment_reverse).
+HIDDEN_MOVES = {"close", "reopen_disbursement"}
 QUEUE_TITLES = {Role.TOWN_OFFICER.value: "申报预审", Role.AUDITOR.value: "申报项目"}
 STATUS_BADGE = {
     Status.DRAFT: "secondary",
@@ -195,6 +201,9 @@ def batch_detail(request: HttpRequest, code: str) -> HttpResponse:
     batch = _batch(request, code)
     apps = application_queryset_for(_user(request)).filter(batch=batch)
     titles = _policy_titles(batch)
+    region = access_scope_region(request.user)
+    # 审批周期, 公示名单: bureau and auditors, over their region's applications
+    can_report = access_has(request.user, Perm.BATCH_REPORT) and region is not None
     return render(
         request,
         "web/batch_detail.html",
@@ -205,7 +214,53 @@ def batch_detail(request: HttpRequest, code: str) -> HttpResponse:
             "counts": [(Status(s).label, n) for s, n in sorted(application_status_counts(apps).items())],
             "total": apps.count(),
             "can_manage": access_has(request.user, Perm.BATCH_MANAGE),
+            "can_report": can_report,
+            "cycle": approval_cycle(batch=batch, region=region) if can_report else None,
+            # 兑现清单 per level that shares this batch's awards (funds readers)
+            "disbursement_levels": [
+                (level, LEVEL_LABELS[level])
+                for level in LEVEL_ORDER
+                if Decimal(str(batch.funding_split.get(level) or "0")) > 0
+            ]
+            if access_has(request.user, Perm.FUNDS_VIEW) and region is not None
+            else [],
         },
+    )
+
+
+def _report_batch(request: HttpRequest, code: str) -> tuple[PolicyBatch, Region]:
+    """The batch (404 outside the user's region) and the region whose applications a report
+    covers; a reader without a region has no scope to report on."""
+    access_require(request.user, Perm.BATCH_REPORT)
+    region = access_scope_region(request.user)
+    if region is None:
+        raise PermissionDenied("您的账户未设置管辖区域。")
+    return _batch(request, code), region
+
+
+@require_GET
+@access_view(Perm.BATCH_REPORT)
+def public_notice_xlsx_view(request: HttpRequest, code: str) -> HttpResponse:
+    """公示名单 as a workbook: the batch's applications under public notice, within region."""
+    batch, region = _report_batch(request, code)
+    return download_response(
+        public_notice_xlsx(batch=batch, region=region),
+        filename=f"{batch.name}公示名单.xlsx",
+        fallback=f"public-notice-{batch.code}.xlsx",
+        content_type=XLSX,
+    )
+
+
+@require_GET
+@access_view(Perm.BATCH_REPORT)
+def public_notice_pdf_view(request: HttpRequest, code: str) -> HttpResponse:
+    """公示名单 as a printable A4 PDF."""
+    batch, region = _report_batch(request, code)
+    return download_response(
+        public_notice_pdf(batch=batch, region=region),
+        filename=f"{batch.name}公示名单.pdf",
+        fallback=f"public-notice-{batch.code}.pdf",
+        content_type=PDF,
     )
 
 
@@ -383,16 +438,15 @@ def _moves(user: User, app: Application) -> list[Transition]:
 
 
 def _shares(app: Application) -> list[dict[str, Any]]:
-    from shuzhuan.funds.models import AwardShare, LedgerEntry
+    from shuzhuan.funds.models import AwardShare
+    from shuzhuan.funds.selectors import share_payment
 
     award = _award(app)
     if award is None:
         return []
     rows = []
     for share in AwardShare.objects.filter(award=award).order_by("level"):
-        paid = LedgerEntry.objects.filter(share=share, kind=LedgerEntry.Kind.PAYMENT).first()
-        reversed_ = paid is not None and LedgerEntry.objects.filter(reverses=paid).exists()
-        rows.append({"share": share, "payment": None if reversed_ else paid})
+        rows.append({"share": share, "payment": share_payment(share)})  # None: unpaid or reversed
     return rows
 
 

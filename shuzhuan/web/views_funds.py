@@ -12,7 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -20,8 +21,12 @@ from django.views.decorators.http import require_GET, require_POST
 from shuzhuan.accounts.access import Perm, access_has, access_require, access_scope_region, access_view
 from shuzhuan.applications.selectors import batch_list
 from shuzhuan.core.errors import ApplicationError
+from shuzhuan.funds.exports import disbursement_title, disbursement_xlsx
+from shuzhuan.funds.models import Level
 from shuzhuan.funds.selectors import BudgetBalance, budget_balances, ledger_entries
 from shuzhuan.funds.services import allocation_record, disbursement_run, known_programmes
+from shuzhuan.funds.shares import LEVEL_LABELS, LEVEL_ORDER
+from shuzhuan.web.downloads import XLSX, download_response
 from shuzhuan.web.forms_applications import AllocationForm, DisbursementRunForm
 
 PROGRAMME_LABELS = {
@@ -88,6 +93,7 @@ def _overview(
             "allocation": allocation if can_allocate else None,
             "run": run if can_disburse else None,
             "report": report,
+            "export_levels": [(level, LEVEL_LABELS[level]) for level in LEVEL_ORDER],
         },
     )
 
@@ -154,4 +160,35 @@ def disbursement_run_view(request: HttpRequest) -> HttpResponse:
         request,
         run=DisbursementRunForm(prefix="run", batches=[(b.code, b.name) for b in batches]),
         report=report,
+    )
+
+
+@require_GET
+@access_view(Perm.FUNDS_VIEW)
+def disbursement_export_view(request: HttpRequest, level: str) -> HttpResponse:
+    """兑现清单 of one funding level (.xlsx), optionally ``?year=`` and/or ``?batch=CODE``: the
+    shares due or paid to the enterprises within the reader's region."""
+    user = access_require(request.user, Perm.FUNDS_VIEW)
+    region = access_scope_region(user)
+    if region is None:
+        raise PermissionDenied("您的账户未设置管辖区域。")
+    if level not in Level.values:
+        raise Http404("没有该资金层级。")
+    raw_year = request.GET.get("year", "").strip()
+    if raw_year and not (raw_year.isdigit() and 2000 <= int(raw_year) <= 2100):
+        return HttpResponseBadRequest(
+            "年度应为 2000 至 2100 之间的四位数字。", content_type="text/plain; charset=utf-8"
+        )
+    year = int(raw_year) if raw_year else None
+    code = request.GET.get("batch", "").strip()
+    batch = batch_list(region=region).filter(code=code).first() if code else None
+    if code and batch is None:
+        raise Http404("没有找到该申报批次。")
+    title = disbursement_title(level=level, batch=batch, year=year)
+    scope = batch.code if batch is not None else str(year) if year is not None else "all"
+    return download_response(
+        disbursement_xlsx(level=level, batch=batch, year=year, region=region),
+        filename=f"{title}.xlsx",
+        fallback=f"disbursements-{level}-{scope}.xlsx",
+        content_type=XLSX,
     )

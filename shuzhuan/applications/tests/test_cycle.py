@@ -77,3 +77,30 @@ def test_returned_and_resubmitted_counts_both_visits(county):
     stages = {s.code: s for s in approval_cycle(batch=batch).stages}
     assert stages["town_review"].median_days == Decimal("1.5")
     assert Application.objects.get(pk=app.pk).status == Status.FORMAL_REVIEW
+
+
+def test_region_and_as_dict(county):
+    from shuzhuan.enterprises.models import Region
+
+    u = county.users
+    roles = {"firm": u["enterprise"], "town": u["town_officer"], "bureau": u["bureau_officer"]}
+    batch = open_batch(acting_user=u["bureau_officer"])
+    advance(draft(batch=batch, enterprise=county.own, firm=u["enterprise"]), Status.FORMAL_REVIEW, **roles)
+    whole = approval_cycle(batch=batch)
+    assert whole.stages[0].count == 1
+    elsewhere = approval_cycle(batch=batch, region=Region.objects.get(code="cixi-zhouxiang"))
+    assert [s.count for s in elsewhere.stages] == [0] * 7
+    data = whole.as_dict()
+    assert data["batch"] == batch.code and [s["code"] for s in data["stages"]][:2] == [
+        "town_review",
+        "formal_review",
+    ]
+    assert data["stages"][1] == {
+        "code": "formal_review",
+        "label": "形式审查",
+        "count": 0,
+        "median_days": None,
+        "p90_days": None,
+    }
+    assert isinstance(data["stages"][0]["median_days"], str)
+    assert whole.totals == (whole.government, whole.end_to_end)

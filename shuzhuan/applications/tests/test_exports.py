@@ -54,3 +54,22 @@ def test_pdf_is_a_pdf(accepted):
     batch, _ = accepted
     data = public_notice_pdf(batch=batch, statuses=[Status.ACCEPTED])
     assert data.startswith(b"%PDF") and b"STSong-Light" in data
+
+
+def test_region_keeps_to_an_officers_subtree(accepted, county):
+    from shuzhuan.enterprises.models import Region
+
+    batch, _ = accepted
+    statuses = [Status.ACCEPTED]
+    assert (
+        len(public_notice_rows(batch=batch, statuses=statuses, region=Region.objects.get(code="cixi"))) == 1
+    )
+    zhouxiang = Region.objects.get(code="cixi-zhouxiang")
+    assert public_notice_rows(batch=batch, statuses=statuses, region=zhouxiang) == []
+
+
+def test_pdf_takes_names_with_markup_characters(accepted):
+    batch, app = accepted
+    app.enterprise.name = "慈溪市<甲&乙>汽配有限公司"
+    app.enterprise.save(update_fields=["name"])
+    assert public_notice_pdf(batch=batch, statuses=[Status.ACCEPTED]).startswith(b"%PDF")

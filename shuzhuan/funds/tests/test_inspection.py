@@ -1,7 +1,7 @@
 """资金使用情况自查: a clean programme yields no finding; each planted problem yields its own.
 
 Where the services refuse a problem outright (an award above the ceiling, a second payment of a
-share, a one-time reward approved twice) the fixture writes the rows *directly*, around the
+share while a payment of it stands, a one-time reward approved twice) the fixture writes the rows *directly*, around the
 services — which is exactly what the report exists to catch: a hand edit in the database, an
 import, a bug. Each such test says so. The rest are planted through the real services.
 """
@@ -111,8 +111,8 @@ def test_an_award_above_the_ceiling(clean):
 
 
 def test_paid_above_approved(clean, roles):
-    """Written directly: the database allows one payment per share and ``share_pay`` pays the
-    share's amount, so the over-payment is a hand-written ledger row."""
+    """Written directly: ``share_pay`` pays a share once (again only after a reversal) and pays
+    the share's amount, so the over-payment is a hand-written ledger row."""
     app = advance(clean["waiting"], Status.DISBURSING, **roles)
     central, city, county_share = (app.award.shares.get(level=lv) for lv in ("central", "city", "county"))
     for share in (central, city):
@@ -124,6 +124,7 @@ def test_paid_above_approved(clean, roles):
         budget=county_share.budget,
         kind=K.PAYMENT,
         share=county_share,
+        payment_attempt=1,
         amount=county_share.amount + D("1000.00"),
         reference="手工补录",
         at=timezone.now(),
@@ -132,6 +133,36 @@ def test_paid_above_approved(clean, roles):
         ("paid_above_share", app.number, "county"),
         ("paid_above_approved", app.number, ""),
     }
+
+
+def test_a_share_paid_reversed_and_paid_again_counts_once(clean, roles):
+    """Through the services: a reversal reopens the closed application, the run pays the share
+    again — nothing to report at any point."""
+    app = clean["pilot"]
+    payment = LedgerEntry.objects.get(share__award__application=app, share__level="city", kind=K.PAYMENT)
+    funds.payment_reverse(acting_user=roles["bureau"], entry=payment, reason="收款账户已注销，资金退回")
+    assert Application.objects.get(pk=app.pk).status == Status.DISBURSING
+    assert self_inspection() == []  # owed again, and in disbursement: nothing wrong
+    assert len(funds.disbursement_run(acting_user=roles["bureau"]).paid) == 1
+    assert Application.objects.get(pk=app.pk).status == Status.CLOSED
+    assert self_inspection() == []
+
+
+def test_a_closed_application_with_a_share_reversed_around_the_services(clean):
+    """Written directly: ``payment_reverse`` reopens disbursement, so a closed application owing
+    a share is a reversal row written by hand."""
+    app = clean["pilot"]
+    payment = LedgerEntry.objects.get(share__award__application=app, share__level="county", kind=K.PAYMENT)
+    LedgerEntry.objects.create(
+        budget=payment.budget,
+        kind=K.REVERSAL,
+        share=payment.share,
+        reverses=payment,
+        amount=payment.amount,
+        reference="手工冲正",
+        at=timezone.now(),
+    )
+    assert _found() == {("closed_unpaid", app.number, "county")}
 
 
 def test_awards_to_enterprises_deregistered_or_missing(county, clean):
@@ -181,9 +212,14 @@ def test_a_one_time_reward_paid_twice(county, roles, clean):
     award = Award.objects.create(application=second, amount=D("200000.00"), programme="sample", year=2024)
     budget = Budget.objects.get(level="county", programme="sample", year=2024)
     share = AwardShare.objects.create(award=award, budget=budget, level="county", amount=award.amount)
-    for kind in (K.COMMITMENT, K.PAYMENT):
+    for kind, attempt in ((K.COMMITMENT, None), (K.PAYMENT, 1)):
         LedgerEntry.objects.create(
-            budget=budget, kind=kind, share=share, amount=award.amount, at=timezone.now()
+            budget=budget,
+            kind=kind,
+            share=share,
+            payment_attempt=attempt,
+            amount=award.amount,
+            at=timezone.now(),
         )
     Application.objects.filter(pk=second.pk).update(status=Status.CLOSED, approved_amount=award.amount)
 
@@ -235,6 +271,8 @@ def test_a_budget_committed_beyond_its_allocation(clean):
     budget = Budget.objects.get(level="city", programme="new-it", year=2025)
     LedgerEntry.objects.create(budget=budget, kind=K.COMMITMENT, amount=D("1000000.00"), at=timezone.now())
     assert _found() == {("budget_overcommitted", "", "city")}
-    LedgerEntry.objects.create(budget=budget, kind=K.PAYMENT, amount=D("1000000.00"), at=timezone.now())
+    LedgerEntry.objects.create(
+        budget=budget, kind=K.PAYMENT, payment_attempt=1, amount=D("1000000.00"), at=timezone.now()
+    )
     assert _found() == {("budget_overcommitted", "", "city"), ("budget_overpaid", "", "city")}
     assert _found(year=2024) == set()

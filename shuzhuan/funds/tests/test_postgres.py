@@ -4,12 +4,13 @@ SQLite serialises every writer on one file lock and ignores ``select_for_update`
 tests say nothing there and are skipped. They run in ``transactional_db`` (each thread and the
 subprocess need committed data and their own connections), which empties every table afterwards
 — reference data and the stored editions included — so a fixture puts those back first.
+The same crash, with the web server killed in the middle of a disbursement run over HTTP, is
+``test_crash_server.py``.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -19,11 +20,10 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connections
 
 from shuzhuan.applications.models import Application, Status
 from shuzhuan.applications.tests.factories import advance, open_batch
@@ -31,23 +31,19 @@ from shuzhuan.audit.models import AuditEntry
 from shuzhuan.audit.services import audit_verify
 from shuzhuan.cli import main
 from shuzhuan.core.errors import ApplicationError
-from shuzhuan.enterprises.models import Industry, QualificationType, Region
-from shuzhuan.enterprises.reference import load_reference
 from shuzhuan.enterprises.tests.factories import EnterpriseFactory
 from shuzhuan.funds import services as funds
 from shuzhuan.funds.models import Award, LedgerEntry
 from shuzhuan.funds.selectors import budget_balances
 from shuzhuan.funds.tests.factories import accepted_in_bulk, allocate, pilot_draft
-from shuzhuan.policies.models import PolicyEdition
-from shuzhuan.policies.shipped import editions_load_shipped
+from shuzhuan.funds.tests.postgres import (
+    REQUIRES_POSTGRES,
+    reference_data_load,
+    subprocess_env,
+    wait_for_dead_clients,
+)
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL (row locks and concurrent connections); set DATABASE_URL=postgres://…",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = [REQUIRES_POSTGRES, pytest.mark.django_db(transaction=True)]
 K = LedgerEntry.Kind
 D = Decimal
 SPLIT = {"central": "0.50", "city": "0.25", "county": "0.25"}
@@ -55,9 +51,7 @@ SPLIT = {"central": "0.50", "city": "0.25", "county": "0.25"}
 
 @pytest.fixture(autouse=True)
 def _reference_data(transactional_db: None) -> None:
-    if not Region.objects.exists():
-        load_reference(Region, Industry, QualificationType)
-    editions_load_shipped(PolicyEdition)
+    reference_data_load()
 
 
 def _concurrently(fn: Callable[[int], Any], n: int, *, at_once: int) -> list[Any]:
@@ -118,6 +112,46 @@ def test_fifty_concurrent_payments_of_one_share_pay_it_exactly_once(county, role
     assert audit_verify().ok
 
 
+def test_fifty_concurrent_payments_of_a_reversed_share_pay_it_again_exactly_once(county, roles):
+    allocate()
+    batch = open_batch(acting_user=roles["bureau"], funding_split=SPLIT)
+    app = advance(
+        pilot_draft(batch=batch, enterprise=county.own, firm=roles["firm"]),
+        Status.CLOSED,
+        **roles,
+        verified="900000",
+    )
+    bureau = roles["bureau"]
+    share = app.award.shares.get(level="city")
+    first = LedgerEntry.objects.get(share=share, kind=K.PAYMENT)
+    funds.payment_reverse(acting_user=bureau, entry=first, reason="收款账户有误，资金退回")
+
+    def pay(i: int) -> funds.PaymentResult:
+        # A third retry the first payment's key (refused: spent on a reversed payment), a third
+        # the re-payment's key (the run's), a third keys of their own (a double click).
+        key = [
+            funds.payment_idempotency_key(share),
+            funds.payment_idempotency_key(share, attempt=2),
+            f"repay-{i}",
+        ][i % 3]
+        return funds.share_pay(acting_user=bureau, share=share, reference=f"ZF-{i}", idempotency_key=key)
+
+    results = _concurrently(pay, 50, at_once=50)
+    refused = [r for r in results if isinstance(r, ApplicationError)]
+    others = [r for r in results if isinstance(r, Exception) and not isinstance(r, ApplicationError)]
+    assert others == []
+    assert len(refused) == 17 and all(r.field == "idempotency_key" and "已冲正" in r.message for r in refused)
+    done = [r for r in results if isinstance(r, funds.PaymentResult)]
+    assert sum(r.created for r in done) == 1 and len({r.entry.pk for r in done}) == 1
+    (second,) = LedgerEntry.objects.filter(share=share, kind=K.PAYMENT, reversed_by__isnull=True)
+    assert (second.payment_attempt, second.amount) == (2, share.amount)
+    assert LedgerEntry.objects.filter(share=share, kind=K.PAYMENT).count() == 2
+    city = next(b for b in budget_balances() if b.level == "city")
+    assert (city.paid, city.outstanding) == (share.amount, D("0.00"))  # paid once, net
+    assert Application.objects.get(pk=app.pk).status == Status.CLOSED
+    assert audit_verify().ok
+
+
 def test_two_hundred_concurrent_approvals_never_overdraw_a_budget_that_fits_one_hundred(county, roles):
     # 100 awards of 1,000.00 split 500 / 250 / 250 fit these budgets exactly.
     allocate(amounts={"central": "50000", "city": "25000", "county": "25000"})
@@ -142,24 +176,6 @@ def test_two_hundred_concurrent_approvals_never_overdraw_a_budget_that_fits_one_
         assert b.remaining == D("0.00") and b.committed == b.allocated
     assert audit_verify().ok
     assert elapsed < 30, f"200 approvals took {elapsed:.1f} s"
-
-
-def _database_url() -> str:
-    s = connection.settings_dict
-    auth = quote(s["USER"] or "")
-    if s.get("PASSWORD"):
-        auth += ":" + quote(s["PASSWORD"])
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
-def _env(**extra: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": _database_url(),  # the test database, not the development one
-        "DJANGO_SETTINGS_MODULE": "config.django.test",
-        "PYTHONPATH": str(settings.BASE_DIR),
-        **extra,
-    }
 
 
 def _read_until(proc: subprocess.Popen[str], marker: str, timeout: float) -> list[str]:
@@ -202,7 +218,7 @@ def test_a_disbursement_run_killed_midway_leaves_each_payment_whole_or_absent(co
     proc = subprocess.Popen(
         [sys.executable, str(worker)],
         cwd=settings.BASE_DIR,
-        env=_env(SHUZHUAN_CRASH_AT_PAYMENT="5"),
+        env=subprocess_env(SHUZHUAN_CRASH_AT_PAYMENT="5"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -216,17 +232,7 @@ def test_a_disbursement_run_killed_midway_leaves_each_payment_whole_or_absent(co
     assert sum(line.startswith("已支付 ") for line in lines) == 4
 
     # 2. After the crash: four payments, each complete (row + audit entry + closure), the fifth absent.
-    deadline = time.monotonic() + 10
-    while (
-        connection.cursor()
-        .execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND state LIKE 'idle in transaction%%'",
-            [connection.settings_dict["NAME"]],
-        )
-        .fetchone()[0]
-        and time.monotonic() < deadline
-    ):  # PostgreSQL notices the dead client
-        time.sleep(0.05)
+    wait_for_dead_clients()
     payments = list(LedgerEntry.objects.filter(kind=K.PAYMENT).order_by("pk"))
     assert len(payments) == 4
     audited = {e.payload["entry"] for e in AuditEntry.objects.filter(action="funds.payment")}
@@ -244,7 +250,7 @@ def test_a_disbursement_run_killed_midway_leaves_each_payment_whole_or_absent(co
     rerun = subprocess.run(
         [sys.executable, "-m", "shuzhuan.cli", "funds", "disburse", "--json"],
         cwd=settings.BASE_DIR,
-        env=_env(),
+        env=subprocess_env(),
         capture_output=True,
         text=True,
         timeout=120,

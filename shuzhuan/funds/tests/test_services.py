@@ -4,6 +4,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from shuzhuan.applications.models import Application, Status, StatusChange
 from shuzhuan.applications.tests.factories import advance, draft, open_batch
@@ -12,7 +14,13 @@ from shuzhuan.audit.services import audit_verify
 from shuzhuan.core.errors import ApplicationError
 from shuzhuan.funds import services as funds
 from shuzhuan.funds.models import Award, AwardShare, Budget, LedgerEntry
-from shuzhuan.funds.selectors import budget_balances, ledger_entries
+from shuzhuan.funds.selectors import (
+    award_paid,
+    budget_balances,
+    ledger_entries,
+    share_payment,
+    share_payment_attempt,
+)
 from shuzhuan.funds.tests.factories import SEED_ALLOCATIONS, allocate, pilot_draft
 
 pytestmark = pytest.mark.django_db
@@ -245,10 +253,11 @@ def test_share_pay_outside_disbursement_is_refused(county, batch, roles):
     assert not LedgerEntry.objects.filter(kind=K.PAYMENT).exists()
 
 
-def test_payment_reverse_is_a_reversing_entry(county, batch, roles):
+def test_payment_reverse_is_a_reversing_entry_and_reopens_disbursement(county, batch, roles):
     allocate()
     app = advance(_accepted(county, batch, roles), Status.CLOSED, **roles)
     payment = ledger_entries(kind=K.PAYMENT, level="city").get()
+    assert payment.payment_attempt == 1
     bureau = roles["bureau"]
     with pytest.raises(ApplicationError) as no_reason:
         funds.payment_reverse(acting_user=bureau, entry=payment, reason="")
@@ -256,25 +265,117 @@ def test_payment_reverse_is_a_reversing_entry(county, batch, roles):
     commitment = ledger_entries(kind=K.COMMITMENT, level="city").get()
     with pytest.raises(ApplicationError, match="只能冲正"):
         funds.payment_reverse(acting_user=bureau, entry=commitment, reason="误操作")
+    with pytest.raises(ApplicationError, match="无权"):
+        funds.payment_reverse(acting_user=roles["town"], entry=payment, reason="误操作")
 
     reversal = funds.payment_reverse(acting_user=bureau, entry=payment, reason="收款账户有误，资金退回")
     assert (reversal.kind, reversal.amount, reversal.reverses_id) == (K.REVERSAL, payment.amount, payment.pk)
+    assert reversal.payment_attempt is None
     assert LedgerEntry.objects.filter(pk=payment.pk, amount=payment.amount).exists()  # untouched
     city = _balance("city")
     assert (city.paid, city.outstanding) == (D("0.00"), payment.amount)
     with pytest.raises(ApplicationError, match="已冲正"):
         funds.payment_reverse(acting_user=bureau, entry=payment, reason="再次")
-    # The share's one payment row is spent: paying it again is refused, not done silently.
+    # The share is owed again: the closed application is back in disbursement, with a status
+    # change that says why.
+    app.refresh_from_db()
+    assert app.status == Status.DISBURSING
+    move = StatusChange.objects.filter(application=app).latest("at", "pk")
+    assert (move.action, move.from_status, move.to_status, move.reason) == (
+        "reopen_disbursement",
+        Status.CLOSED,
+        Status.DISBURSING,
+        "收款账户有误，资金退回",
+    )
     assert payment.share is not None
-    with pytest.raises(ApplicationError, match="已冲正"):
+    assert share_payment(payment.share) is None and share_payment_attempt(payment.share) == 2
+    # The first payment's key is spent: a retry under it is refused, not mapped to a new payment.
+    with pytest.raises(ApplicationError, match="已冲正") as spent:
         funds.share_pay(
             acting_user=bureau,
             share=payment.share,
             reference="ZF-again",
             idempotency_key=funds.payment_idempotency_key(payment.share),
         )
-    assert AuditEntry.objects.filter(action="funds.payment_reverse", object_id=app.number).count() == 1
+    assert spent.value.field == "idempotency_key"
+    actions = list(AuditEntry.objects.filter(object_id=app.number).values_list("action", flat=True))
+    assert actions[-2:] == ["funds.payment_reverse", "application.reopen_disbursement"]
     assert audit_verify().ok
+
+
+def test_a_reversed_share_is_paid_again_once(county, batch, roles):
+    allocate()
+    app = advance(_accepted(county, batch, roles), Status.CLOSED, **roles)
+    bureau = roles["bureau"]
+    first = ledger_entries(kind=K.PAYMENT, level="city").get()
+    share = first.share
+    assert share is not None
+    funds.payment_reverse(acting_user=bureau, entry=first, reason="资金退回")
+
+    # The run pays it again, as attempt 2 under a key (and a reference) of its own, and closes.
+    report = funds.disbursement_run(acting_user=bureau)
+    assert [(x.application, x.level) for x in report.paid] == [(app.number, "city")]
+    assert [x.level for x in report.skipped] == ["central", "county"]
+    second = share_payment(share)
+    assert second is not None
+    assert (second.payment_attempt, second.amount) == (2, share.amount)
+    assert (
+        second.idempotency_key
+        == funds.payment_idempotency_key(share, attempt=2)
+        == f"{first.idempotency_key}-2"
+    )
+    assert second.reference == report.paid[0].reference == f"ZF2025{share.pk:08d}-2"
+    app.refresh_from_db()
+    assert app.status == Status.CLOSED
+
+    # Retries, another key, another run: the standing payment, nothing paid a third time.
+    for key in (second.idempotency_key, "another-key"):
+        again = funds.share_pay(acting_user=bureau, share=share, reference="ZF", idempotency_key=key)
+        assert (again.entry.pk, again.created) == (second.pk, False)
+    assert funds.disbursement_run(acting_user=bureau).paid == []
+    assert award_paid(share.award_id) == share.award.amount  # paid once net, to the fen
+    city = _balance("city")
+    assert (city.paid, city.outstanding) == (share.amount, D("0.00"))
+    assert LedgerEntry.objects.filter(share=share, kind=K.PAYMENT).count() == 2
+
+    # Reversed a second time and paid by hand under a fresh key: attempt 3.
+    funds.payment_reverse(acting_user=bureau, entry=second, reason="再次退回")
+    third = funds.share_pay(acting_user=bureau, share=share, reference="手工", idempotency_key="by-hand")
+    assert third.created and third.entry.payment_attempt == 3
+    assert award_paid(share.award_id) == share.award.amount
+    assert Application.objects.get(pk=app.pk).status == Status.CLOSED
+    assert audit_verify().ok
+
+
+def test_a_second_standing_payment_of_a_share_is_refused_by_the_database(county, batch, roles):
+    """Around the services: the payment attempt is part of the unique constraint, and a payment
+    must carry one."""
+    allocate()
+    advance(_accepted(county, batch, roles), Status.CLOSED, **roles)
+    first = ledger_entries(kind=K.PAYMENT, level="city").get()
+    row = {"budget": first.budget, "kind": K.PAYMENT, "share": first.share, "amount": first.amount}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LedgerEntry.objects.create(**row, payment_attempt=1, at=timezone.now())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LedgerEntry.objects.create(**row, payment_attempt=None, at=timezone.now())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LedgerEntry.objects.create(
+            budget=first.budget, kind=K.COMMITMENT, amount=D("1.00"), payment_attempt=1, at=timezone.now()
+        )
+
+
+def test_reversing_a_closed_application_with_an_open_sibling_is_refused(county, batch, roles):
+    """Going back to disbursement must not make a second open application of the enterprise for
+    the batch and policy; the reversal is refused, with the sibling named."""
+    allocate()
+    app = advance(_accepted(county, batch, roles), Status.CLOSED, **roles)
+    sibling = pilot_draft(batch=batch, enterprise=county.own, firm=roles["firm"], project_name="二期")
+    payment = ledger_entries(kind=K.PAYMENT, level="city").get()
+    with pytest.raises(ApplicationError, match=sibling.number) as exc:
+        funds.payment_reverse(acting_user=roles["bureau"], entry=payment, reason="资金退回")
+    assert exc.value.field == "entry"
+    assert not LedgerEntry.objects.filter(kind=K.REVERSAL).exists()
+    assert Application.objects.get(pk=app.pk).status == Status.CLOSED
 
 
 def test_disbursement_run_pays_everything_once_and_reports(county, batch, roles):
