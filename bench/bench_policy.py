@@ -72,16 +72,45 @@ PIVOTS_FEN = (30_000_000, 60_000_000, 100_000_000, 150_000_000, 20_000_000, 50_0
 
 Summary = dict[str, Any]  # what a child prints
 NOTES = (
-    "Before this benchmark the DuckDB runner materialised a `cases` table (the join, with every "
-    "list column), one wide table per edition, a `results` table (UNION ALL) and a `summary` "
-    "table, and exported both sorted by case: profiled on the same 3,000,000 projects (at load average ~3, another CI run sharing the machine) that took "
-    "about 17 s (cases 4.4 s, wide tables 1.5 s, results 2.4 s, summary 0.8 s, sorted export of "
-    "10.5M result rows 7.8 s). It now computes every policy of every edition in one pass over "
-    "the join into one wide table (a ceiling column per policy, NULL outside the case's edition), "
-    "derives `summary` from it in one SELECT (GREATEST skips the other edition's NULLs) and "
-    "exports both unsorted. The engine's LEAST/GREATEST are strict (NULL when an argument is "
-    "unknown, compiled as a CASE around SQL's NULL-skipping LEAST), so a project with an unknown "
-    "verified investment gets no ceiling; the numpy version does the same."
+    "History. The first DuckDB runner materialised a `cases` table (the join, with every list "
+    "column), one wide table per edition, a `results` table (UNION ALL) and a `summary` table, and "
+    "exported both sorted by case: about 17 s on the same 3,000,000 projects (at load average ~3). "
+    "The next one (recorded earlier on 2026-11-23: **2.87 s, 1,991 MiB** at the end of the run, "
+    "2,091 MiB with the checks; 1.5 s target not met) computed every policy in one pass into a "
+    "temporary `wide` table, then exported `results` (10,501,958 rows, UNION ALL of one SELECT per "
+    "policy) and `summary` (a second scan of `wide`) to Arrow; profiled warm, that was `wide` 1.4 s, "
+    "the `results` export 1.9 s and `summary` 0.3 s. Side by side in fresh processes on the same "
+    "data (three runs each, interleaved, load average ~2.3): that runner 2.28–2.53 s and "
+    "1,973–1,988 MiB, this one 1.23–1.26 s and 939–947 MiB (process CPU time 3.8–4.0 s against "
+    "1.8–1.9 s).\n\n"
+    "What changed since (all in `shuzhuan/rules/batch*.py` and `compile.py`; results identical, "
+    "`test_runners_agree.py` passes for explain, DuckDB and Spark): (1) **one query, one Arrow "
+    "table**: the join, every policy, best and total in one SELECT streamed into `wide` — no "
+    "temporary table, no second scan; `summary` is a zero-copy selection of its columns, and the "
+    "long `results` are derived from `wide` only when read (`BatchResult.results`, a cached "
+    "property; the run also leaves `results`/`summary` views on its connection). (2) **Set tests "
+    "before the join**: each `has_kind`/`has_qualification`/reward-received test the policies make "
+    "is one boolean column computed on its own side of the join, so no list column goes through "
+    "the hash join. (3) **One CASE per policy**: the edition test, the conditions and `<field> IS "
+    "NOT NULL` for each field the ceiling reads sit in one WHEN, and the ceiling uses SQL's LEAST "
+    "(a number expression is NULL exactly when a field it reads is, so this equals the strict "
+    "LEAST; conditions keep the strict form). (4) **Narrowest exact DECIMAL literals** "
+    "(0.50 → DECIMAL(2, 2), 500000 → DECIMAL(6, 0) instead of DECIMAL(18, 4)): "
+    "LEAST(DECIMAL(18, 6), DECIMAL(18, 4)) had made DuckDB compute in 128 bits. Counted with "
+    "callgrind on 300,000 projects (1 thread, start-up subtracted): (1) and (2) 1.39 G "
+    "instructions, with (3) 1.33 G, with (4) 1.10 G.\n\n"
+    "Tried and not kept: ENUM-typed `edition`/`best_policy` (Arrow dictionaries; the cast costs "
+    "more than the strings), Arrow decimal64 output (`arrow_output_version` 1.5 halves the nine "
+    "decimal columns, but pyarrow 26 has no `sum` kernel for decimal64), "
+    "`preserve_insertion_order=false` (no measurable gain), reading the Parquet files with pyarrow "
+    "first (slower in a fresh process), computing `industry IN key_industries` before the join too "
+    "(−1.4% instructions). The projects file has 3 row groups (pyarrow's default 1,048,576 rows) "
+    "and DuckDB scans a Parquet file one row group per thread, so with 2 threads one thread does "
+    "two thirds of the probe side; 3 DuckDB threads on the 2 cores ran about 0.2 s faster in "
+    "interleaved runs, but the runner keeps one thread per core and the data are left as "
+    "generated.\n\n"
+    "The engine's LEAST/GREATEST are strict (NULL when an argument is unknown), so a project with "
+    "an unknown verified investment gets no ceiling; the numpy version does the same."
 )
 
 
@@ -639,7 +668,7 @@ def render(pop: Population, runs: dict[str, Measured], info: dict[str, str], ver
         "",
         "Peak RSS (end of run) is the child's high-water mark read from `/proc/self/status` right "
         "after the timed run, before it aggregates and prints the results for the checks; the process "
-        "peak includes those checks.",
+        "peak includes those checks (for DuckDB also deriving the long `results` from `wide`).",
         "",
         "| Policy | Eligible | Ceiling sum (yuan) |",
         "|---|---:|---:|",

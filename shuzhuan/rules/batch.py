@@ -87,7 +87,17 @@ _PROJECT_TYPES = {
 
 
 SUMMARY_COLUMNS = ("case_id", "uscc", "edition", "best_policy", "best_ceiling", "total_ceiling")
-RESULT_COLUMNS = ("case_id", "uscc", "edition", "policy", "scope", "eligible", "ceiling")
+RESULTS_SCHEMA = pa.schema(
+    [
+        ("case_id", pa.string()),
+        ("uscc", pa.string()),
+        ("edition", pa.string()),
+        ("policy", pa.string()),
+        ("scope", pa.string()),
+        ("eligible", pa.bool_()),
+        ("ceiling", MONEY),
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -126,27 +136,15 @@ class BatchResult:
 
 def policy_columns(editions: Sequence[Edition]) -> tuple[PolicyColumn, ...]:
     columns = tuple(PolicyColumn(e.id, p.id, p.scope) for e in editions for p in e.policies)
-    names = [c.policy.lower() for c in columns]
-    taken = {n.lower() for n in (*SUMMARY_COLUMNS, "as_of")}
-    if len(set(names)) != len(names) or taken & set(names):
+    names = [c.policy.lower() for c in columns]  # SQL names are case-insensitive
+    if len(set(names)) != len(names) or set(SUMMARY_COLUMNS) & set(names):
         raise ValueError(f"policy ids must be distinct column names for the batch runners: {names}")
     return columns
 
 
-_EMPTY_RESULTS = {
-    "case_id": pa.string(),
-    "uscc": pa.string(),
-    "edition": pa.string(),
-    "policy": pa.string(),
-    "scope": pa.string(),
-    "eligible": pa.bool_(),
-    "ceiling": MONEY,
-}
-
-
 def long_results(wide: pa.Table, policies: Sequence[PolicyColumn]) -> pa.Table:
     """``results`` from ``wide``: for each policy, the cases of its edition with their ceiling."""
-    parts = [pa.table({c: pa.array([], t) for c, t in _EMPTY_RESULTS.items()})]
+    parts = []
     edition = wide.column("edition")
     for ed in dict.fromkeys(c.edition for c in policies):
         mine = [c for c in policies if c.edition == ed]
@@ -155,20 +153,17 @@ def long_results(wide: pa.Table, policies: Sequence[PolicyColumn]) -> pa.Table:
         )
         for c in mine:
             ceiling = rows.column(c.policy)
-            parts.append(
-                pa.table(
-                    {
-                        "case_id": rows.column("case_id"),
-                        "uscc": rows.column("uscc"),
-                        "edition": rows.column("edition"),
-                        "policy": pa.repeat(c.policy, rows.num_rows),
-                        "scope": pa.repeat(c.scope, rows.num_rows),
-                        "eligible": pc.is_valid(ceiling),
-                        "ceiling": ceiling,
-                    }
-                )
-            )
-    return pa.concat_tables(parts[1:] or parts)
+            columns = [
+                rows.column("case_id"),
+                rows.column("uscc"),
+                rows.column("edition"),
+                pa.repeat(c.policy, rows.num_rows),
+                pa.repeat(c.scope, rows.num_rows),
+                pc.is_valid(ceiling),
+                ceiling,
+            ]
+            parts.append(pa.table(columns, names=RESULTS_SCHEMA.names))
+    return pa.concat_tables(parts) if parts else RESULTS_SCHEMA.empty_table()
 
 
 def tables_from_cases(
