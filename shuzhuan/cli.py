@@ -35,6 +35,8 @@ funds_app = typer.Typer(help="资金 / budgets, awards, disbursement and the led
 app.add_typer(funds_app, name="funds")
 applications_app = typer.Typer(help="申报 / approval cycle, public-notice list", no_args_is_help=True)
 app.add_typer(applications_app, name="applications")
+match_app = typer.Typer(help="政策找人 / matching runs, push and 免申即享 auto-grants", no_args_is_help=True)
+app.add_typer(match_app, name="match")
 
 
 class CliError(Exception):
@@ -833,6 +835,202 @@ def funds_export(
         f"已导出{found.title}：{len(found.rows)} 笔，本级分担 {found.share_total:,.2f} 元"
         f"（已支付 {found.paid_total:,.2f}，待支付 {found.due_total:,.2f}）→ {target}"
     )
+
+
+# --- 政策找人 (shuzhuan.matching) -------------------------------------------------------------
+
+
+def _match_input(exc: Any) -> CliError:
+    """A refusal naming an option (engine, on) is bad input (exit 2); others exit 1."""
+    if exc.field in ("engine", "on"):
+        return InputError(f"--{exc.field}: {exc.message}")
+    return CliError(exc.message)
+
+
+def _match_progress(enabled: bool) -> tuple[Any, Any]:
+    """A rich progress display with one bar per phase (on stderr), and its callback."""
+    if not enabled:
+        return None, None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from shuzhuan.matching.models import MatchRun
+
+    progress = Progress(
+        TextColumn("{task.description:<12}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+    )
+    labels = dict(MatchRun.Phase.choices)
+    tasks: dict[str, Any] = {}
+
+    def callback(phase: str, done: int, total: int | None) -> None:
+        for earlier, task in tasks.items():  # a later phase started: the earlier ones are done
+            if earlier != phase:
+                shown = progress.tasks[task]
+                progress.update(task, total=shown.completed or 1, completed=shown.completed or 1)
+        if phase not in tasks:
+            tasks[phase] = progress.add_task(str(labels.get(phase, phase)), total=total)
+        progress.update(tasks[phase], completed=done, total=total)
+
+    return progress, callback
+
+
+@match_app.command("run")
+def match_run_cmd(
+    engine: Annotated[str, typer.Option(help="duckdb (in-process, default) | spark")] = "duckdb",
+    on: Annotated[str | None, typer.Option(help="match as on this date, YYYY-MM-DD (default: today)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the run as JSON")] = False,
+) -> None:
+    """政策匹配：快照企业库与项目库，逐项匹配在行政策 / match every enterprise against every policy
+    of the edition in force: snapshot, match, store, diff with the last run."""
+    import datetime as dt
+
+    engine = engine.strip().lower()
+    if engine not in ("duckdb", "spark"):
+        raise InputError(f"--engine: unknown engine {engine} (duckdb | spark)")
+    day = None
+    if on is not None:
+        try:
+            day = dt.date.fromisoformat(on.strip())
+        except ValueError:
+            raise InputError(f"--on: not a date YYYY-MM-DD: {on}") from None
+    _setup()
+    from shuzhuan.core.errors import ApplicationError
+    from shuzhuan.matching.services import match_run
+
+    progress, callback = _match_progress(not as_json and sys.stderr.isatty())
+    if progress is not None:
+        progress.start()
+    try:
+        run = match_run(acting_user=None, engine=engine, on=day, progress=callback)
+    except ApplicationError as exc:
+        raise _match_input(exc) from None
+    finally:
+        if progress is not None:
+            progress.stop()
+    data = {
+        "version": run.version,
+        "status": run.status,
+        "engine": run.engine,
+        "on": run.on.isoformat(),
+        "edition": run.edition_id,
+        "enterprises": run.enterprises,
+        "projects": run.projects,
+        "counts": run.counts,
+        "new": run.new_count,
+        "changed": run.changed_count,
+        "gone": run.gone_count,
+        "timings": run.timings,
+    }
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False))
+        return
+    c = run.counts
+    typer.echo(
+        f"第 {run.version} 次匹配完成（{run.engine}，{run.on.isoformat()}，{run.edition_id}）："
+        f"{run.enterprises} 家企业、{run.projects} 个项目"
+    )
+    typer.echo(
+        f"  符合条件 eligible {c.get('eligible', 0)} · 可申报 prospect {c.get('prospect', 0)} · "
+        f"差一点 near miss {c.get('near_miss', 0)}"
+    )
+    typer.echo(
+        f"  较上次 vs last run：新增 new {run.new_count} · 变化 changed {run.changed_count} · 不再匹配 gone {run.gone_count}"
+    )
+    typer.echo("  耗时 seconds：" + " · ".join(f"{k} {v:.2f}" for k, v in run.timings.items()))
+
+
+@match_app.command("push")
+def match_push_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """推送：把当前匹配的新结果发给企业（同一结果只推一次，尊重退订与每日上限）/ push the current
+    run's new matches as notices (never twice; opted-out enterprises skipped; daily cap)."""
+    _setup()
+    from shuzhuan.core.errors import ApplicationError
+    from shuzhuan.matching.services import match_push
+
+    try:
+        report = match_push(acting_user=None)
+    except ApplicationError as exc:
+        raise _match_input(exc) from None
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        return
+    typer.echo(
+        f"推送完成（第 {report.run} 次匹配）：{report.sent} 条通知、{report.enterprises} 家企业；"
+        f"每日上限待次日推送 {report.waiting} 条；已退订 {report.opted_out} 条未推送"
+    )
+
+
+@match_app.command("auto-grant")
+def match_auto_grant_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """免申即享：为当前匹配中符合免申即享政策的企业自动受理，待核定金额 / create the auto-grant
+    awards of the current run (accepted, waiting for an officer's amount approval)."""
+    _setup()
+    from shuzhuan.core.errors import ApplicationError
+    from shuzhuan.matching.services import match_auto_grant
+
+    try:
+        report = match_auto_grant(acting_user=None)
+    except ApplicationError as exc:
+        raise _match_input(exc) from None
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        return
+    typer.echo(
+        f"免申即享（第 {report.run} 次匹配）：新受理 {len(report.granted)} 项，"
+        f"已有申报或已获奖励 {report.already} 家，非存续 {report.inactive} 家"
+    )
+    for number in report.granted:
+        typer.echo(f"  {number}")
+
+
+@match_app.command("runs")
+def match_runs_cmd(
+    limit: Annotated[int, typer.Option(help="how many of the latest runs")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="print a JSON array")] = False,
+) -> None:
+    """匹配运行记录 / the latest runs: status, counts, changes and the time of each phase."""
+    if limit < 1:
+        raise InputError("--limit: must be at least 1")
+    _setup()
+    from shuzhuan.matching.selectors import match_run_list
+
+    rows = [
+        {
+            "version": r.version,
+            "status": r.status,
+            "engine": r.engine,
+            "on": r.on.isoformat(),
+            "edition": r.edition_id,
+            "counts": r.counts,
+            "new": r.new_count,
+            "changed": r.changed_count,
+            "gone": r.gone_count,
+            "timings": r.timings,
+            "error": r.error,
+        }
+        for r in match_run_list(limit=limit)
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    for r in rows:
+        total = sum(r["counts"].values()) if r["counts"] else 0
+        line = (
+            f"#{r['version']:<4} {r['status']:<9} {r['engine']:<6} {r['on']} {r['edition']:<10} 匹配 {total}"
+        )
+        if r["status"] == "succeeded":
+            line += f"（新增 {r['new']} · 变化 {r['changed']} · 不再匹配 {r['gone']}）"
+        if r["error"]:
+            line += f" — {r['error']}"
+        typer.echo(line)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -46,6 +46,7 @@ from shuzhuan.enterprises.models import Enterprise
 from shuzhuan.enterprises.tasks import IMPORT_TASK
 from shuzhuan.enterprises.tests.factories import EnterpriseFactory, make_uscc, town
 from shuzhuan.funds.tests.factories import allocate
+from shuzhuan.matching.services import match_run
 from shuzhuan.policies.models import PolicyEdition
 from shuzhuan.policies.services import edition_draft_create
 
@@ -583,6 +584,10 @@ CASES: list[Case] = [
     Case("notices/", "POST", ALL_405),
     Case("notices/read/", "POST", (LOGIN, 403, 403, Redirect("/notices/"), 403, 403, 403)),
     Case("notices/read/", "GET", ALL_405),
+    # the enterprise's opt-out of pushed policy notices (its own enterprise only)
+    Case("notices/push-preference/", "POST", (LOGIN, 403, 403, Redirect("/notices/"), 403, 403, 403),
+         data={"opted_out": "1"}),
+    Case("notices/push-preference/", "GET", ALL_405),
     Case("funds/", "GET", FUNDS_READERS),
     Case("funds/", "POST", ALL_405),
     Case("funds/allocations/", "POST", (LOGIN, Redirect("/funds/"), 403, 403, 403, 403, 403), data=NEW_ALLOCATION),
@@ -590,6 +595,42 @@ CASES: list[Case] = [
     Case("funds/allocations/", "GET", ALL_405),
     Case("funds/disbursements/", "POST", BUREAU_ONLY, data={}),  # nothing in disbursement: an empty report
     Case("funds/disbursements/", "GET", ALL_405),
+    # --- 政策找人: officers within their region (auditors read-only); the bureau starts runs, pushes
+    # and creates 免申即享 awards. Targets: "run" a succeeded run of the county (version 1),
+    # "run_missing" a version nobody has; "policy" cixi-2025-pilot (after that run), "policy_missing"
+    # an id no edition has. A push or grant without a succeeded run: the page again, with the refusal.
+    Case("matching/", "GET", OFFICERS),
+    Case("matching/", "GET", OFFICERS, target="run"),
+    Case("matching/", "POST", ALL_405),
+    Case("matching/runs/", "POST",            (LOGIN, Redirect("/matching/runs/1/"), 403, 403, 403, 403, 403),
+         data={"engine": "duckdb"}),
+    Case("matching/runs/", "POST", BUREAU_ONLY, data={"engine": "hadoop"}),  # refused on the field
+    Case("matching/runs/", "GET", ALL_405),
+    Case("matching/runs/<int:version>/", "GET", OFFICERS, target="run"),
+    Case("matching/runs/<int:version>/", "GET", (LOGIN, 404, 404, 403, 403, 403, 404), target="run_missing"),
+    Case("matching/runs/<int:version>/", "POST", ALL_405, target="run"),
+    Case("matching/push/", "POST", BUREAU_ONLY, target="run", data={"push-run": "1"}),  # what was sent
+    Case("matching/push/", "POST", BUREAU_ONLY, data={"push-run": "1"}),  # no run yet: refused
+    Case("matching/push/", "GET", ALL_405),
+    Case("matching/auto-grants/", "POST", BUREAU_ONLY, target="run", data={"grant-run": "1"}),
+    Case("matching/auto-grants/", "POST", BUREAU_ONLY, data={"grant-run": "1"}),  # no run yet: refused
+    Case("matching/auto-grants/", "GET", ALL_405),
+    Case("matching/changes/", "GET", OFFICERS),
+    Case("matching/changes/", "GET", OFFICERS, target="run", data={"run": "1", "kind": "new"}),
+    Case("matching/changes/", "GET", (LOGIN, 404, 404, 403, 403, 403, 404), data={"run": "9"}),
+    Case("matching/changes/", "POST", ALL_405),
+    Case("matching/policies/<str:policy_id>/", "GET", OFFICERS, target="policy"),
+    Case("matching/policies/<str:policy_id>/", "GET", OFFICERS, target="policy",
+         data={"town": "cixi-zhouxiang"}),  # another town: an empty list for the town officer
+    Case("matching/policies/<str:policy_id>/", "GET", (LOGIN, 404, 404, 403, 403, 403, 404),
+         target="policy_missing"),
+    Case("matching/policies/<str:policy_id>/", "POST", ALL_405, target="policy"),
+    Case("matching/policies/<str:policy_id>/export.xlsx", "GET", OFFICERS, target="policy"),
+    Case("matching/policies/<str:policy_id>/export.xlsx", "GET", (LOGIN, 200, 404, 403, 403, 403, 200),
+         target="policy", data={"town": "cixi-zhouxiang"}),  # outside the town officer's town
+    Case("matching/policies/<str:policy_id>/export.xlsx", "GET", (LOGIN, 404, 404, 403, 403, 403, 404),
+         target="policy_missing"),
+    Case("matching/policies/<str:policy_id>/export.xlsx", "POST", ALL_405, target="policy"),
 ]
 # fmt: on
 
@@ -756,6 +797,19 @@ def _application_params(target: str, county: County) -> dict[str, str]:
     return params
 
 
+MATCHING_TARGETS = {"run", "run_missing", "policy", "policy_missing"}
+
+
+def _matching_params(target: str) -> dict[str, str]:
+    """Route parameters for the 政策找人 rows: a succeeded run of the county, made by the service."""
+    if target in {"run", "policy"}:
+        match_run(acting_user=None)
+    return {
+        "version": "99" if target == "run_missing" else "1",
+        "policy_id": "no-such-policy" if target == "policy_missing" else "cixi-2025-pilot",
+    }
+
+
 def _url(case: Case, county: County) -> str:
     if case.target in {"user", "user_peer", "user_above", "self"}:
         return "/" + _PARAM.sub(_user_target(case.target, county), case.route)
@@ -772,6 +826,9 @@ def _url(case: Case, county: County) -> str:
     if case.target.startswith("task"):
         owner = county.users["bureau_officer"].pk if case.target == "task" else None
         return "/" + _PARAM.sub(_import_task(owner), case.route)
+    if case.target in MATCHING_TARGETS:
+        params = _matching_params(case.target)
+        return "/" + _PARAM.sub(lambda m: params[m.group(1)], case.route)
     uscc = {
         "own": county.own.uscc,
         "neighbour": county.neighbour.uscc,
@@ -865,8 +922,10 @@ def _rolled_back() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _materials_dir(settings: Any, tmp_path: Any) -> None:
-    """Uploaded materials of the 申报 rows go to the test's own folder."""
+    """Uploaded materials of the 申报 rows, and the snapshots of the 政策找人 rows' runs, go to
+    the test's own folder."""
     settings.MATERIALS_DIR = tmp_path / "materials"
+    settings.SHUZHUAN_MATCH_DIR = str(tmp_path / "matching")
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

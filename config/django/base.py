@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "shuzhuan.policies",
     "shuzhuan.applications",
     "shuzhuan.funds",
+    "shuzhuan.matching",
     "shuzhuan.web",
 ]
 
@@ -153,6 +154,14 @@ UPLOAD_DIR = VAR_DIR / "uploads"
 MATERIALS_DIR = VAR_DIR / "materials"
 SHUZHUAN_MATERIAL_MAX_BYTES = env.env_int("SHUZHUAN_MATERIAL_MAX_MB", 20) * 1024 * 1024
 SHUZHUAN_NOTICE_ADAPTER = env.env_str("SHUZHUAN_NOTICE_ADAPTER") or ""
+# 政策找人 (shuzhuan.matching): where run snapshots (Parquet) are written — on a Spark cluster a
+# path every executor can read —, how many succeeded runs keep their matches and snapshot, the
+# Spark master ("" = local mode on this machine; "submit" = the session spark-submit configured),
+# and how many pushed notices an enterprise receives per day at most.
+SHUZHUAN_MATCH_DIR = env.env_str("SHUZHUAN_MATCH_DIR") or str(VAR_DIR / "matching")
+SHUZHUAN_MATCH_KEEP_RUNS = env.env_int("SHUZHUAN_MATCH_KEEP_RUNS", 2)
+SHUZHUAN_SPARK_MASTER = env.env_str("SHUZHUAN_SPARK_MASTER")
+SHUZHUAN_PUSH_DAILY_CAP = env.env_int("SHUZHUAN_PUSH_DAILY_CAP", 3)
 
 NINJA_PAGINATION_PER_PAGE = 50
 API_TOKEN_TTL_DAYS = env.env_int("SHUZHUAN_API_TOKEN_TTL_DAYS", 90)

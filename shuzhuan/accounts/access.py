@@ -59,6 +59,11 @@ class Perm(StrEnum):
     FUNDS_VIEW = "funds.view"  # budgets, balances, commitments, the ledger
     FUNDS_ALLOCATE = "funds.allocate"  # record an allocation handed down (下达)
     DISBURSE = "funds.disburse"  # approve amounts, pay shares, run disbursements
+    # 政策找人: runs, per policy the matched enterprises that have not applied (by town, within
+    # region, exportable for outreach visits), a run's changes
+    MATCH_VIEW = "match.view"
+    MATCH_RUN = "match.run"  # start a matching run, push its notices, create 免申即享 awards
+    MATCH_MINE = "match.mine"  # an enterprise's own matches and its opt-out of pushed notices
 
 
 _ALL_ROLES = frozenset(Role)
@@ -93,6 +98,9 @@ ROLE_PERMISSIONS: dict[Perm, frozenset[Role]] = {
     Perm.FUNDS_VIEW: frozenset({Role.BUREAU_OFFICER, Role.AUDITOR}),
     Perm.FUNDS_ALLOCATE: frozenset({Role.BUREAU_OFFICER}),
     Perm.DISBURSE: frozenset({Role.BUREAU_OFFICER}),
+    Perm.MATCH_VIEW: _OFFICERS,
+    Perm.MATCH_RUN: frozenset({Role.BUREAU_OFFICER}),
+    Perm.MATCH_MINE: frozenset({Role.ENTERPRISE}),
 }
 
 AnyUser = User | AnonymousUser
@@ -323,6 +331,8 @@ def access_navigation(user: Any) -> list[NavItem]:
     elif access_has(u, Perm.APPLICATION_VIEW):
         label = {Role.TOWN_OFFICER: "申报预审", Role.AUDITOR: "申报项目"}.get(Role(u.role), "申报受理")
         items.append(NavItem(label, reverse("web:application_list"), "applications"))
+    if access_has(u, Perm.MATCH_VIEW):
+        items.append(NavItem("政策找人", reverse("web:matching"), "matching"))
     if access_has(u, Perm.FUNDS_VIEW):
         items.append(NavItem("资金", reverse("web:funds"), "funds"))
     if access_has(u, Perm.NOTICE_INBOX):

@@ -88,6 +88,10 @@ PAST_ACCEPTANCE = frozenset(
 
 
 class Application(TimeStampedModel):
+    class Origin(models.TextChoices):
+        APPLIED = "applied", "企业申报"
+        AUTO_GRANT = "auto_grant", "免申即享"
+
     batch = models.ForeignKey(
         PolicyBatch, verbose_name="申报批次", on_delete=models.PROTECT, related_name="applications"
     )
@@ -99,6 +103,9 @@ class Application(TimeStampedModel):
         related_name="applications",
     )
     status = models.CharField("状态", max_length=24, choices=Status.choices, default=Status.DRAFT)
+    # auto_grant: created by 免申即享 from the matching engine's data, with no action of the
+    # enterprise (shuzhuan.matching.services.match_auto_grant), straight into ACCEPTED
+    origin = models.CharField("来源", max_length=16, choices=Origin.choices, default=Origin.APPLIED)
     number = models.CharField("申报编号", max_length=32, unique=True)
     project_name = models.CharField("项目名称", max_length=200)
     project_summary = models.TextField("项目简介", blank=True)
@@ -300,6 +307,8 @@ class Notice(models.Model):
     )
     title = models.CharField("标题", max_length=200)
     body = models.TextField("内容")
+    # a path inside the site the notice points to (e.g. where to start an application); blank: none
+    link = models.CharField("链接", max_length=300, blank=True)
     created_at = models.DateTimeField("时间", auto_now_add=True)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
 

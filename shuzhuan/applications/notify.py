@@ -45,10 +45,13 @@ def _deliver(notice_id: int) -> None:
         logger.exception("notice %s could not be delivered", notice_id)
 
 
-def notice_send(*, enterprise_id: int, title: str, body: str, application_id: int | None = None) -> Notice:
-    """Write the inbox row now (call inside the change's transaction); deliver after commit."""
+def notice_send(
+    *, enterprise_id: int, title: str, body: str, application_id: int | None = None, link: str = ""
+) -> Notice:
+    """Write the inbox row now (call inside the change's transaction); deliver after commit.
+    ``link``: a path inside the site the notice points to (the inbox shows it as a button)."""
     notice = Notice.objects.create(
-        enterprise_id=enterprise_id, application_id=application_id, title=title, body=body
+        enterprise_id=enterprise_id, application_id=application_id, title=title, body=body, link=link
     )
     transaction.on_commit(lambda: _deliver(notice.pk))
     return notice

@@ -4,11 +4,19 @@ batch runners and the what-if impact analysis read."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import json
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
-from django.db.models import Count, Q, QuerySet
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from django.db.models import Count, Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from shuzhuan.accounts.models import Role, User
@@ -20,8 +28,8 @@ from shuzhuan.applications.models import (
     PolicyBatch,
     Status,
 )
-from shuzhuan.enterprises.models import Enterprise, Qualification, Region
-from shuzhuan.rules.batch import ENTERPRISES_SCHEMA, PROJECTS_SCHEMA
+from shuzhuan.enterprises.models import Enterprise, Industry, Qualification, QualificationType, Region
+from shuzhuan.rules.batch import ENTERPRISES_SCHEMA, MONEY, PROJECTS_SCHEMA
 from shuzhuan.rules.model import Rulebook
 
 # Extra enterprise columns the impact analysis groups by (the batch runners ignore them).
@@ -54,6 +62,14 @@ def rewards_received(*, rulebook: Rulebook, enterprise_ids: set[int] | None = No
     return received
 
 
+def _population_applications(rulebook: Rulebook, region: Region | None) -> QuerySet[Application]:
+    """The applications that are projects of the population (see ``project_population``)."""
+    project_policies = [p.id for e in rulebook.editions for p in e.policies if p.scope == "project"]
+    return Application.objects.filter(
+        _in_region(region, "enterprise__"), policy_id__in=project_policies
+    ).exclude(status__in=_NOT_IN_POPULATION)
+
+
 def project_population(
     *, rulebook: Rulebook, region: Region | None = None, today: dt.date | None = None
 ) -> tuple[pa.Table, pa.Table]:
@@ -65,10 +81,8 @@ def project_population(
     the region (so enterprise-level rewards can be evaluated too), with ``town`` and
     ``industry_name`` for grouping. ``region`` narrows both to a subtree."""
     today = today or dt.date.today()
-    project_policies = [p.id for e in rulebook.editions for p in e.policies if p.scope == "project"]
     apps = (
-        Application.objects.filter(_in_region(region, "enterprise__"), policy_id__in=project_policies)
-        .exclude(status__in=_NOT_IN_POPULATION)
+        _population_applications(rulebook, region)
         .values_list(
             "number",
             "enterprise__uscc",
@@ -125,6 +139,143 @@ def project_population(
         pa.Table.from_pylist(enterprises, schema=POPULATION_ENTERPRISES_SCHEMA),
         pa.Table.from_pylist(projects, schema=PROJECTS_SCHEMA),
     )
+
+
+# The enterprises of a snapshot on disk: the runners' columns and the registry's primary key, so
+# results can be tied back to rows without a lookup by USCC.
+SNAPSHOT_ENTERPRISES_SCHEMA = ENTERPRISES_SCHEMA.append(pa.field("enterprise_id", pa.int64(), nullable=False))
+
+
+@dataclass(frozen=True)
+class PopulationFiles:
+    enterprises: Path  # Parquet, SNAPSHOT_ENTERPRISES_SCHEMA
+    projects: Path  # Parquet, PROJECTS_SCHEMA
+    enterprise_count: int
+    project_count: int
+
+
+def project_population_write(
+    *,
+    rulebook: Rulebook,
+    directory: Path,
+    region: Region | None = None,
+    today: dt.date | None = None,
+    chunk_size: int = 100_000,
+    include_awarded: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> PopulationFiles:
+    """``project_population`` written to ``directory`` as two Parquet files, in chunks of
+    ``chunk_size`` rows, for populations too large to hold as Python rows: enterprises are read
+    by primary-key ranges (with the qualifications of each range in one query), projects through
+    one streaming cursor; each chunk becomes one Arrow record batch. No model instance is built.
+    ``progress`` receives the number of rows written so far. The enterprises carry
+    ``enterprise_id`` instead of ``project_population``'s town and industry names.
+    ``include_awarded`` False leaves out projects whose award is approved or paid (those that
+    claim nothing more: what matching needs)."""
+    today = today or dt.date.today()
+    directory.mkdir(parents=True, exist_ok=True)
+    industry_code = dict(Industry.objects.values_list("pk", "code"))
+    qualification_code = dict(QualificationType.objects.values_list("pk", "code"))
+    received = rewards_received(rulebook=rulebook)
+    written = 0
+
+    enterprises_path = directory / "enterprises.parquet"
+    enterprises_qs = Enterprise.objects.filter(_in_region(region, ""), status=Enterprise.Status.ACTIVE)
+    n_enterprises = 0
+    with pq.ParquetWriter(enterprises_path, SNAPSHOT_ENTERPRISES_SCHEMA) as writer:
+        after = 0
+        while True:
+            rows = list(
+                enterprises_qs.filter(pk__gt=after)
+                .order_by("pk")
+                .values_list("pk", "uscc", "industry_id", "is_sme", "above_scale")[:chunk_size]
+            )
+            if not rows:
+                break
+            first, after = rows[0][0], rows[-1][0]
+            quals: dict[int, set[str]] = defaultdict(set)
+            for enterprise_id, type_id in Qualification.objects.filter(
+                enterprise_id__gte=first, enterprise_id__lte=after
+            ).values_list("enterprise_id", "type_id"):
+                quals[enterprise_id].add(qualification_code[type_id])
+            pks, usccs, industries, smes, scales = zip(*rows, strict=True)
+            batch = {
+                "uscc": usccs,
+                "industry": [industry_code.get(i) if i is not None else None for i in industries],
+                "is_sme": smes,
+                "above_scale": scales,
+                "qualifications": [sorted(quals[pk]) if pk in quals else [] for pk in pks],
+                "rewards_received": [sorted(received[pk]) if pk in received else [] for pk in pks],
+                "enterprise_id": pks,
+            }
+            writer.write_batch(pa.RecordBatch.from_pydict(batch, schema=SNAPSHOT_ENTERPRISES_SCHEMA))
+            n_enterprises += len(rows)
+            written += len(rows)
+            if progress is not None:
+                progress(written)
+
+    projects_path = directory / "projects.parquet"
+    applications = _population_applications(rulebook, region)
+    if not include_awarded:
+        applications = applications.exclude(status__in=_REWARD_RECEIVED)
+    # kinds and money come as text, not through the fields' converters (JSON parsing and Decimal
+    # construction per row cost most of the time): kinds are parsed once per distinct text (a few
+    # combinations of three codes), money is cast to decimal(14, 2) by Arrow, exactly.
+    apps = (
+        applications.order_by("pk")
+        .annotate(
+            kinds_text=Cast("kinds", TextField()),
+            declared_text=Cast("declared_investment", TextField()),
+            verified_text=Cast("verified_investment", TextField()),
+        )
+        .values_list(
+            "number",
+            "enterprise__uscc",
+            "status",
+            "accepted_on",
+            "kinds_text",
+            "in_pilot_plan",
+            "declared_text",
+            "verified_text",
+        )
+        .iterator(chunk_size=min(chunk_size, 20_000))
+    )
+    n_projects = 0
+    past_acceptance = {str(s) for s in PAST_ACCEPTANCE}
+    parsed: dict[str | None, list[str]] = {}
+
+    def codes(text: str | None) -> list[str]:
+        found = parsed.get(text)
+        if found is None:
+            found = parsed[text] = sorted(json.loads(text) or []) if text else []
+        return found
+
+    with pq.ParquetWriter(projects_path, PROJECTS_SCHEMA) as writer:
+        for chunk in _chunks(apps, chunk_size):
+            numbers, usccs, statuses, accepted_on, kinds, in_plan, declared, verified = zip(
+                *chunk, strict=True
+            )
+            batch = {
+                "project_id": numbers,
+                "uscc": usccs,
+                "as_of": [d or today for d in accepted_on],
+                "kinds": [codes(k) for k in kinds],
+                "in_pilot_plan": in_plan,
+                "accepted": [s in past_acceptance for s in statuses],
+                "declared_investment": pc.cast(pa.array(declared, pa.string()), MONEY),
+                "verified_investment": pc.cast(pa.array(verified, pa.string()), MONEY),
+            }
+            writer.write_batch(pa.RecordBatch.from_pydict(batch, schema=PROJECTS_SCHEMA))
+            n_projects += len(chunk)
+            written += len(chunk)
+            if progress is not None:
+                progress(written)
+    return PopulationFiles(enterprises_path, projects_path, n_enterprises, n_projects)
+
+
+def _chunks(rows: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
+    while chunk := list(itertools.islice(rows, size)):
+        yield chunk
 
 
 # --- what each user may see (the web pages and the API start every application query here) ------

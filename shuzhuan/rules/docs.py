@@ -48,8 +48,10 @@ def render_policies_md(book: Rulebook) -> str:
         )
     out.append("")
     out.append("## Policies\n")
-    out.append("| id | scope | title | basis | rate | threshold | cap | once per enterprise | source |")
-    out.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    out.append(
+        "| id | scope | title | basis | rate | threshold | cap | once per enterprise | auto-grant (免申即享) | source |"
+    )
+    out.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for e in book.editions:
         for p in e.policies:
             steps = {s.name: s.expr.text for s in p.steps}
@@ -57,7 +59,8 @@ def render_policies_md(book: Rulebook) -> str:
             out.append(
                 f"| `{p.id}` | {p.scope} | {p.title} | {steps.get('basis', '—')} | "
                 f"{_percent(rate) if rate else '—'} | {_money(steps.get('threshold', '—'))} | "
-                f"{_money(steps.get('cap', '—'))} | {'yes' if p.once_per_enterprise else '—'} | {p.citation} |"
+                f"{_money(steps.get('cap', '—'))} | {'yes' if p.once_per_enterprise else '—'} | "
+                f"{'yes' if p.auto_grant else '—'} | {p.citation} |"
             )
     out.append("")
     for e in book.editions:
@@ -66,6 +69,11 @@ def render_policies_md(book: Rulebook) -> str:
             out.append(f"### `{p.id}` {p.title}\n")
             out.append(f"{p.summary}\n")
             out.append(f"Source: {p.citation}\n")
+            if p.auto_grant:
+                out.append(
+                    "免申即享 (auto-grant): an eligible enterprise is awarded from the data, without an "
+                    "application; an officer approves the amount before it is paid.\n"
+                )
             out.append("Conditions (all must hold):\n")
             for c in p.conditions:
                 out.append(f"- `{c.expr.text}` — otherwise: {c.unmet}")

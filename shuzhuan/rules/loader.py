@@ -55,6 +55,7 @@ _POLICY_KEYS = {
     "once_per_enterprise",
     "reward_group",
     "funding_split",
+    "auto_grant",
 }
 _POLICY_REQUIRED = {"id", "scope", "title", "summary", "citation", "conditions", "steps"}
 _CITATION_KEYS = {"document", "clause", "title"}
@@ -314,6 +315,11 @@ def _build_policy(data: dict[str, Any], edition_id: str, default_split: dict[str
         raise RulebookError(f"{where}: once_per_enterprise must be true or false")
     if once and scope != "enterprise":
         raise RulebookError(f"{where}: once_per_enterprise applies to enterprise-scope rewards only")
+    auto_grant = data.get("auto_grant", False)
+    if not isinstance(auto_grant, bool):
+        raise RulebookError(f"{where}: auto_grant must be true or false")
+    if auto_grant and scope != "enterprise":
+        raise RulebookError(f"{where}: auto_grant (免申即享) applies to enterprise-scope policies only")
     group = data.get("reward_group", policy_id)
     return Policy(
         id=policy_id,
@@ -326,6 +332,7 @@ def _build_policy(data: dict[str, Any], edition_id: str, default_split: dict[str
         once_per_enterprise=once,
         reward_group=_text(group, where, "reward_group"),
         funding_split=_split(data["funding_split"], where) if "funding_split" in data else default_split,
+        auto_grant=auto_grant,
     )
 
 

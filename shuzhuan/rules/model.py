@@ -45,6 +45,9 @@ class Policy:
     once_per_enterprise: bool
     reward_group: str  # one-time rewards with the same group are paid once per enterprise
     funding_split: dict[str, Decimal]
+    # 免申即享: an eligible enterprise is awarded from the data, with no application of its own
+    # (enterprise-scope policies only; the award still waits for an officer's amount approval)
+    auto_grant: bool = False
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,13 @@ _NAV_KEY_BY_URL_NAME = {
     "review_detail": "reviews",
     "notice_list": "notices",
     "funds": "funds",
+    "matching": "matching",
+    "match_run_start": "matching",
+    "match_run": "matching",
+    "match_push": "matching",
+    "match_auto_grant": "matching",
+    "match_changes": "matching",
+    "match_policy": "matching",
 }
 
 

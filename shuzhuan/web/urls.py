@@ -7,6 +7,7 @@ from shuzhuan.web import (
     views_enterprises,
     views_funds,
     views_impact,
+    views_matching,
     views_policies,
 )
 
@@ -148,6 +149,23 @@ urlpatterns = [
     path("reviews/<int:review_id>/", views_applications.review_detail, name="review_detail"),
     path("notices/", views_applications.notice_list, name="notice_list"),
     path("notices/read/", views_applications.notice_read, name="notice_read"),
+    # the enterprise's opt-out of pushed policy notices (shuzhuan/web/views_matching.py)
+    path("notices/push-preference/", views_matching.push_preference_view, name="push_preference"),
+    # 政策找人 (shuzhuan/web/views_matching.py): the current run, runs and their progress, per policy
+    # the matched enterprises that have not applied and their outreach list, a run's changes; the
+    # bureau starts runs, pushes notices and creates 免申即享 awards
+    path("matching/", views_matching.matching_overview, name="matching"),
+    path("matching/runs/", views_matching.match_run_start_view, name="match_run_start"),
+    path("matching/runs/<int:version>/", views_matching.match_run_detail, name="match_run"),
+    path("matching/push/", views_matching.match_push_view, name="match_push"),
+    path("matching/auto-grants/", views_matching.match_auto_grant_view, name="match_auto_grant"),
+    path("matching/changes/", views_matching.match_changes_view, name="match_changes"),
+    path("matching/policies/<str:policy_id>/", views_matching.match_policy, name="match_policy"),
+    path(
+        "matching/policies/<str:policy_id>/export.xlsx",
+        views_matching.match_policy_export,
+        name="match_policy_export",
+    ),
     # 资金 (shuzhuan/web/views_funds.py): budgets and balances per level, allocations, disbursement runs
     path("funds/", views_funds.funds_overview, name="funds"),
     path("funds/allocations/", views_funds.allocation_create_view, name="allocation_create"),

@@ -42,6 +42,7 @@ from shuzhuan.enterprises.selectors import (
     qualification_type_list,
 )
 from shuzhuan.enterprises.tasks import IMPORT_TASK
+from shuzhuan.matching.selectors import enterprise_matches, match_run_current, push_opted_out
 from shuzhuan.web.templatetags.shuzhuan_web import duration_zh
 
 
@@ -103,7 +104,15 @@ def home(request: HttpRequest) -> HttpResponse:
             .order_by("-n", "industry__name")
         )
     elif getattr(user, "role", None) == Role.ENTERPRISE:
-        context["enterprise"] = access_enterprises(user).first()
+        context["enterprise"] = enterprise = access_enterprises(user).first()
+        if enterprise is not None and access_has(user, Perm.MATCH_MINE):
+            # 为您匹配的政策: the current run's matches, each with where to apply
+            context["match_run"] = match_run_current()
+            context["matches"] = enterprise_matches(enterprise=enterprise)
+            context["push_opted_out"] = push_opted_out(enterprise)
+    if access_has(user, Perm.MATCH_VIEW):
+        context["can_view_matching"] = True
+        context["match_run"] = match_run_current()
     return render(request, "web/home.html", context)
 
 

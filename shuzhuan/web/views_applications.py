@@ -61,6 +61,7 @@ from shuzhuan.applications.workflow import TRANSITIONS, Transition, transitions_
 from shuzhuan.core.errors import ApplicationError
 from shuzhuan.enterprises.models import Region
 from shuzhuan.funds.shares import LEVEL_LABELS, LEVEL_ORDER
+from shuzhuan.matching.selectors import push_opted_out
 from shuzhuan.policies.models import PolicyEdition
 from shuzhuan.policies.selectors import edition_built
 from shuzhuan.rules.loader import RulebookError
@@ -1039,13 +1040,15 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
 def notice_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     page = Paginator(notices_for(user.enterprise_id), 30).get_page(request.GET.get("page"))
-    return render(request, "web/notice_list.html", {"page": page})
+    opted_out = user.enterprise is not None and push_opted_out(user.enterprise)
+    return render(request, "web/notice_list.html", {"page": page, "push_opted_out": opted_out})
 
 
 @require_POST
 @access_view(Perm.NOTICE_INBOX)
 def notice_read(request: HttpRequest) -> HttpResponse:
-    """Mark one notice (``notice``) or all of them read; to the notice's application, if any."""
+    """Mark one notice (``notice``) or all of them read; to the notice's application, if any, or
+    the page inside the site it points to (a pushed match: where to apply)."""
     user = _user(request)
     raw = request.POST.get("notice", "")
     notice: Notice | None = None
@@ -1056,6 +1059,8 @@ def notice_read(request: HttpRequest) -> HttpResponse:
     notice_mark_read(enterprise_id=user.enterprise_id, notice_ids=[notice.pk] if notice else None)
     if notice is not None and notice.application is not None:
         return redirect("web:application_detail", number=notice.application.number)
+    if notice is not None and notice.link.startswith("/") and not notice.link.startswith("//"):
+        return redirect(notice.link)
     if notice is None:
         messages.success(request, "已将全部通知标为已读。")
     return redirect(reverse("web:notice_list"))

@@ -148,10 +148,14 @@ def test_navigation_follows_permissions(county: County) -> None:
 
     assert (
         " ".join(keys("bureau_officer"))
-        == "home enterprises import policies calc batches applications funds users api"
+        == "home enterprises import policies calc batches applications matching funds users api"
     )
-    assert " ".join(keys("town_officer")) == "home enterprises policies calc batches applications api"
-    assert " ".join(keys("auditor")) == "home enterprises policies calc batches applications funds api"
+    assert (
+        " ".join(keys("town_officer")) == "home enterprises policies calc batches applications matching api"
+    )
+    assert (
+        " ".join(keys("auditor")) == "home enterprises policies calc batches applications matching funds api"
+    )
     assert " ".join(keys("enterprise")) == "home enterprises policies calc applications notices api"
     assert " ".join(keys("expert")) == "home policies calc reviews api"
     assert " ".join(keys("service_provider")) == "home policies calc api"

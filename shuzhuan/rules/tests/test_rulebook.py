@@ -65,6 +65,9 @@ def test_dates_and_stacking() -> None:
     assert e2025.effective_from.isoformat() == "2025-01-01" and e2025.effective_to is None
     sample = e2024.policy("cixi-2024-sample")
     assert sample.scope == "enterprise" and sample.once_per_enterprise
+    # 免申即享: the sample-enterprise reward is granted from the data; no project policy is
+    assert sample.auto_grant
+    assert [p.id for e in book.editions for p in e.policies if p.auto_grant] == ["cixi-2024-sample"]
 
 
 # --- broken editions are refused, nothing half-loaded -----------------------------------------
@@ -180,6 +183,18 @@ def _edit(path: Path, old: str, new: str) -> None:
             "key_industries must be a list",
         ),
         ("cixi-2025/edition.yaml", "policies: [pilot, new-it, ai]", "policies: [pilot, ai]", "not listed"),
+        (
+            "cixi-2025/ai.yaml",
+            "scope: project",
+            "scope: project\nauto_grant: true",
+            "cixi-2025-ai: auto_grant (免申即享) applies to enterprise-scope policies only",
+        ),
+        (
+            "cixi-2024/sample.yaml",
+            "auto_grant: true",
+            "auto_grant: 'yes'",
+            "cixi-2024-sample: auto_grant must be true or false",
+        ),
     ],
 )
 def test_a_broken_edition_is_refused(book_dir: Path, file: str, old: str, new: str, message: str) -> None:
