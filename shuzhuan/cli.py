@@ -108,6 +108,13 @@ def demo_load(
         f"演示项目：{programme.batches} 个申报批次，{programme.applications} 项申报"
         + (f"（{programme.reason}）" if programme.skipped else "")
     )
+    from shuzhuan.matching.selectors import match_run_current
+    from shuzhuan.matching.services import match_push, match_run
+
+    if match_run_current() is None:
+        run = match_run(acting_user=None)
+        pushed = match_push(acting_user=None, run=run)
+        typer.echo(f"政策找人：第 {run.version} 次匹配，{run.total} 条匹配，已推送 {pushed.sent} 条通知")
     typer.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
     for a in accounts:
         typer.echo(f"  {a.username:<16} | {a.role} | {a.scope}")
