@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,16 @@ class County:
     neighbour: Enterprise  # also in 观海卫镇
     elsewhere: Enterprise  # in 周巷镇
     users: dict[str, User]
+
+    def roles(self) -> dict[str, Any]:
+        """The users who drive an application through the workflow, as ``advance`` takes them."""
+        u = self.users
+        return {
+            "firm": u["enterprise"],
+            "town": u["town_officer"],
+            "bureau": u["bureau_officer"],
+            "expert": u["expert"],
+        }
 
 
 @pytest.fixture
@@ -36,3 +47,9 @@ def county(db: None) -> County:
         "auditor": make_user(Role.AUDITOR, username="auditor"),
     }
     return County(own, neighbour, elsewhere, users)
+
+
+@pytest.fixture
+def roles(county: County) -> dict[str, Any]:
+    """``county.roles()``: ``advance(app, status, **roles)``."""
+    return county.roles()

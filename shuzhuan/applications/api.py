@@ -9,8 +9,9 @@ and come in as numbers or strings (``"800000"``, ``"1,234.50"``), checked by the
 """
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -52,6 +53,7 @@ _MOVE_OPERATIONS = {
     "approve": "application_approve",
 }
 _AUTOMATIC = {"close", "reopen_disbursement"}
+_Handler = TypeVar("_Handler", bound=Callable[..., Any])
 
 
 def _auth(request: HttpRequest, perm: Perm) -> User:
@@ -64,6 +66,16 @@ def _require_move(user: User, action: str) -> Transition:
     if user.role not in {r.value for r in move.roles}:
         raise PermissionDenied("您没有执行此操作的权限。")
     return move
+
+
+def _move_subject(request: HttpRequest, number: str, action: str) -> tuple[User, Transition, Application]:
+    """Who makes the move, the move and the application, in this order: 404 for a move there is
+    not, 403 for a role the TRANSITIONS table does not allow it, 404 outside the user's scope."""
+    user = _auth(request, Perm.APPLICATION_VIEW)
+    if action not in TRANSITIONS:
+        raise Http404("没有这项操作。")
+    move = _require_move(user, action)
+    return user, move, _application(user, number)
 
 
 def _application(user: User, number: str) -> Application:
@@ -600,27 +612,32 @@ class ApproveIn(Schema):
     reason: str = Field("", description="低于补助上限时必填的理由")
 
 
-@router.post(
-    "/{number}/submit",
-    response=ApplicationDetailOut,
-    operation_id="application_submit",
-    url_name="application_submit",
-    summary="提交申报（企业；须勾选承诺，所需材料齐全）",
-)
+def _move_operation(
+    path: str, name: str, summary: str, description: str | None = None
+) -> Callable[[_Handler], _Handler]:
+    """A move's operation: POST ``path``, answering the application as it is afterwards; ``name``
+    is its operation id and url name (``_MOVE_OPERATIONS``)."""
+    return router.post(
+        path,
+        response=ApplicationDetailOut,
+        operation_id=name,
+        url_name=name,
+        summary=summary,
+        description=description,
+    )
+
+
+@_move_operation("/{number}/submit", "application_submit", "提交申报（企业；须勾选承诺，所需材料齐全）")
 def application_submit_op(request: HttpRequest, number: str, payload: SubmitIn) -> Application:
-    user = _auth(request, Perm.APPLICATION_VIEW)
-    _require_move(user, "submit")
-    app = _application(user, number)
+    user, _, app = _move_subject(request, number, "submit")
     svc.application_submit(acting_user=user, application=app, declaration=payload.declaration)
     return _application(user, number)  # as it is now
 
 
-@router.post(
+@_move_operation(
     "/{number}/transitions/{action}",
-    response=ApplicationDetailOut,
-    operation_id="application_transition",
-    url_name="application_transition",
-    summary="办理一项普通流转（撤回、镇街预审、形式审查、不予入库、开始实施、验收不通过等）",
+    "application_transition",
+    "办理一项普通流转（撤回、镇街预审、形式审查、不予入库、开始实施、验收不通过等）",
     description=(
         "action 为 withdraw、town_pass、town_return、formal_pass、formal_return、formal_reject、exclude、"
         "start、fail 之一。需要填写更多信息的操作（提交、入库、申请验收、验收通过、核定金额）有各自的接口，"
@@ -630,11 +647,7 @@ def application_submit_op(request: HttpRequest, number: str, payload: SubmitIn) 
 def application_transition_op(
     request: HttpRequest, number: str, action: str, payload: ReasonIn | None = None
 ) -> Application:
-    user = _auth(request, Perm.APPLICATION_VIEW)
-    if action not in TRANSITIONS:
-        raise Http404("没有这项操作。")
-    move = _require_move(user, action)
-    app = _application(user, number)
+    user, move, app = _move_subject(request, number, action)
     if move.service_only:
         raise ApplicationError(f"“{move.label}”不能通过此接口办理，{_where(app, move)}", field="action")
     reason = payload.reason if payload is not None else ""
@@ -642,47 +655,34 @@ def application_transition_op(
     return _application(user, number)  # as it is now
 
 
-@router.post(
-    "/{number}/include",
-    response=ApplicationDetailOut,
-    operation_id="application_include",
-    url_name="application_include",
-    summary="入库（经信局；所有指派的专家均已提交评审，评分取平均）",
+@_move_operation(
+    "/{number}/include", "application_include", "入库（经信局；所有指派的专家均已提交评审，评分取平均）"
 )
 def application_include_op(request: HttpRequest, number: str) -> Application:
-    user = _auth(request, Perm.APPLICATION_VIEW)
-    _require_move(user, "include")
-    svc.application_include(acting_user=user, application=_application(user, number))
+    user, _, app = _move_subject(request, number, "include")
+    svc.application_include(acting_user=user, application=app)
     return _application(user, number)  # as it is now
 
 
-@router.post(
-    "/{number}/request-acceptance",
-    response=ApplicationDetailOut,
-    operation_id="application_request_acceptance",
-    url_name="application_request_acceptance",
-    summary="申请验收（企业；须已录入项目发票）",
+@_move_operation(
+    "/{number}/request-acceptance", "application_request_acceptance", "申请验收（企业；须已录入项目发票）"
 )
 def application_request_acceptance_op(request: HttpRequest, number: str) -> Application:
-    user = _auth(request, Perm.APPLICATION_VIEW)
-    _require_move(user, "request_acceptance")
-    svc.application_request_acceptance(acting_user=user, application=_application(user, number))
+    user, _, app = _move_subject(request, number, "request_acceptance")
+    svc.application_request_acceptance(acting_user=user, application=app)
     return _application(user, number)  # as it is now
 
 
-@router.post(
+@_move_operation(
     "/{number}/accept",
-    response=ApplicationDetailOut,
-    operation_id="application_accept",
-    url_name="application_accept",
-    summary="验收通过（经信局）：核定投入额、验收意见和日期；政策引擎据此计算补助上限",
+    "application_accept",
+    "验收通过（经信局）：核定投入额、验收意见和日期；政策引擎据此计算补助上限",
 )
 def application_accept_op(request: HttpRequest, number: str, payload: AcceptIn) -> Application:
-    user = _auth(request, Perm.APPLICATION_VIEW)
-    _require_move(user, "accept")
+    user, _, app = _move_subject(request, number, "accept")
     svc.application_accept(
         acting_user=user,
-        application=_application(user, number),
+        application=app,
         verified_investment=payload.verified_investment,
         notes=payload.notes,
         accepted_on=payload.accepted_on,
@@ -690,20 +690,12 @@ def application_accept_op(request: HttpRequest, number: str, payload: AcceptIn) 
     return _application(user, number)  # as it is now
 
 
-@router.post(
+@_move_operation(
     "/{number}/approve",
-    response=ApplicationDetailOut,
-    operation_id="application_approve",
-    url_name="application_approve",
-    summary="核定补助金额（经信局）：不高于补助上限，低于上限须说明理由；按三级资金分担并占用预算",
+    "application_approve",
+    "核定补助金额（经信局）：不高于补助上限，低于上限须说明理由；按三级资金分担并占用预算",
 )
 def application_approve_op(request: HttpRequest, number: str, payload: ApproveIn) -> Application:
-    user = _auth(request, Perm.APPLICATION_VIEW)
-    _require_move(user, "approve")
-    award_approve(
-        acting_user=user,
-        application=_application(user, number),
-        amount=payload.amount,
-        reason=payload.reason,
-    )
+    user, _, app = _move_subject(request, number, "approve")
+    award_approve(acting_user=user, application=app, amount=payload.amount, reason=payload.reason)
     return _application(user, number)  # as it is now

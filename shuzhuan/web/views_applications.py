@@ -239,30 +239,31 @@ def _report_batch(request: HttpRequest, code: str) -> tuple[PolicyBatch, Region]
     return _batch(request, code), region
 
 
+def _public_notice_download(
+    request: HttpRequest, code: str, write: Callable[..., bytes], *, suffix: str, content_type: str
+) -> HttpResponse:
+    """The batch's 公示名单 within the user's region, as ``write`` makes it, named ``….suffix``."""
+    batch, region = _report_batch(request, code)
+    return download_response(
+        write(batch=batch, region=region),
+        filename=f"{batch.name}公示名单.{suffix}",
+        fallback=f"public-notice-{batch.code}.{suffix}",
+        content_type=content_type,
+    )
+
+
 @require_GET
 @access_view(Perm.BATCH_REPORT)
 def public_notice_xlsx_view(request: HttpRequest, code: str) -> HttpResponse:
     """公示名单 as a workbook: the batch's applications under public notice, within region."""
-    batch, region = _report_batch(request, code)
-    return download_response(
-        public_notice_xlsx(batch=batch, region=region),
-        filename=f"{batch.name}公示名单.xlsx",
-        fallback=f"public-notice-{batch.code}.xlsx",
-        content_type=XLSX,
-    )
+    return _public_notice_download(request, code, public_notice_xlsx, suffix="xlsx", content_type=XLSX)
 
 
 @require_GET
 @access_view(Perm.BATCH_REPORT)
 def public_notice_pdf_view(request: HttpRequest, code: str) -> HttpResponse:
     """公示名单 as a printable A4 PDF."""
-    batch, region = _report_batch(request, code)
-    return download_response(
-        public_notice_pdf(batch=batch, region=region),
-        filename=f"{batch.name}公示名单.pdf",
-        fallback=f"public-notice-{batch.code}.pdf",
-        content_type=PDF,
-    )
+    return _public_notice_download(request, code, public_notice_pdf, suffix="pdf", content_type=PDF)
 
 
 @require_POST
@@ -769,27 +770,43 @@ def application_action(request: HttpRequest, number: str, action: str) -> HttpRe
 # --- forms that record more than a move -----------------------------------------------------------
 
 
+def _posted(
+    request: HttpRequest,
+    app: Application,
+    form: Any,
+    key: str,
+    call: Callable[[], Any],
+    done: Callable[[Any], str],
+) -> HttpResponse:
+    """``_run`` for a form on the application's page: a refusal shows the page again with the
+    form on it; success goes back to the page with the message ``done(result)``."""
+    try:
+        result = _run(form, key, call)
+    except _Refused as refused:
+        return _render_detail(request, app, refused.bound)
+    messages.success(request, done(result))
+    return _detail(app)
+
+
 @require_POST
 @access_view(Perm.APPLICATION_APPLY)
 def material_upload_view(request: HttpRequest, number: str) -> HttpResponse:
     user = access_require(request.user, Perm.APPLICATION_APPLY)
     app = _application(request, number)
     form = MaterialForm(request.POST, request.FILES, prefix="material", batch=app.batch)
-    try:
-        material = _run(
-            form,
-            "material",
-            lambda: svc.material_upload(
-                acting_user=user,
-                application=app,
-                kind=form.cleaned_data["kind"],
-                upload=form.cleaned_data["file"],
-            ),
-        )
-    except _Refused as refused:
-        return _render_detail(request, app, refused.bound)
-    messages.success(request, f"已上传材料：{material.original_name}。")
-    return _detail(app)
+    return _posted(
+        request,
+        app,
+        form,
+        "material",
+        lambda: svc.material_upload(
+            acting_user=user,
+            application=app,
+            kind=form.cleaned_data["kind"],
+            upload=form.cleaned_data["file"],
+        ),
+        lambda material: f"已上传材料：{material.original_name}。",
+    )
 
 
 @require_GET
@@ -819,23 +836,21 @@ def invoice_add_view(request: HttpRequest, number: str) -> HttpResponse:
     user = access_require(request.user, Perm.APPLICATION_APPLY)
     app = _application(request, number)
     form = InvoiceForm(request.POST, prefix="invoice")
-    try:
-        invoice = _run(
-            form,
-            "invoice",
-            lambda: svc.invoice_add(
-                acting_user=user,
-                application=app,
-                number=form.cleaned_data["number"],
-                issued_on=form.cleaned_data["issued_on"],
-                amount=form.cleaned_data["amount"].replace("，", ","),
-                seller=form.cleaned_data.get("seller", ""),
-            ),
-        )
-    except _Refused as refused:
-        return _render_detail(request, app, refused.bound)
-    messages.success(request, f"已录入发票 {invoice.number}（{invoice.amount:,.2f} 元）。")
-    return _detail(app)
+    return _posted(
+        request,
+        app,
+        form,
+        "invoice",
+        lambda: svc.invoice_add(
+            acting_user=user,
+            application=app,
+            number=form.cleaned_data["number"],
+            issued_on=form.cleaned_data["issued_on"],
+            amount=form.cleaned_data["amount"].replace("，", ","),
+            seller=form.cleaned_data.get("seller", ""),
+        ),
+        lambda invoice: f"已录入发票 {invoice.number}（{invoice.amount:,.2f} 元）。",
+    )
 
 
 @require_POST
@@ -862,21 +877,23 @@ def expert_assign_view(request: HttpRequest, number: str) -> HttpResponse:
     app = _application(request, number)
     pool = _experts()
     form = AssignExpertsForm(request.POST, prefix="experts", experts=pool)
-    try:
-        reviews = _run(
-            form,
-            "experts",
-            lambda: svc.expert_assign(
-                acting_user=user,
-                application=app,
-                experts=[u for u in pool if str(u.pk) in set(form.cleaned_data["experts"])],
-            ),
-        )
-    except _Refused as refused:
-        return _render_detail(request, app, refused.bound)
-    names = "、".join(str(r.expert) for r in reviews)
-    messages.success(request, f"已指派评审专家：{names}。" if names else "所选专家均已指派过。")
-    return _detail(app)
+
+    def done(reviews: list[Any]) -> str:
+        names = "、".join(str(r.expert) for r in reviews)
+        return f"已指派评审专家：{names}。" if names else "所选专家均已指派过。"
+
+    return _posted(
+        request,
+        app,
+        form,
+        "experts",
+        lambda: svc.expert_assign(
+            acting_user=user,
+            application=app,
+            experts=[u for u in pool if str(u.pk) in set(form.cleaned_data["experts"])],
+        ),
+        done,
+    )
 
 
 @require_POST
@@ -885,21 +902,19 @@ def objection_record_view(request: HttpRequest, number: str) -> HttpResponse:
     user = access_require(request.user, Perm.APPLICATION_REVIEW)
     app = _application(request, number)
     form = ObjectionForm(request.POST, prefix="objection")
-    try:
-        _run(
-            form,
-            "objection",
-            lambda: svc.objection_record(
-                acting_user=user,
-                application=app,
-                content=form.cleaned_data.get("content", ""),
-                received_on=form.cleaned_data.get("received_on"),
-            ),
-        )
-    except _Refused as refused:
-        return _render_detail(request, app, refused.bound)
-    messages.success(request, "已登记公示异议；异议处理完毕且不成立后方可兑现。")
-    return _detail(app)
+    return _posted(
+        request,
+        app,
+        form,
+        "objection",
+        lambda: svc.objection_record(
+            acting_user=user,
+            application=app,
+            content=form.cleaned_data.get("content", ""),
+            received_on=form.cleaned_data.get("received_on"),
+        ),
+        lambda _: "已登记公示异议；异议处理完毕且不成立后方可兑现。",
+    )
 
 
 @require_POST
@@ -912,21 +927,19 @@ def objection_resolve_view(request: HttpRequest, number: str, objection_id: int)
         raise Http404("没有找到该异议。")
     key = f"resolve-{objection.pk}"
     form = ObjectionResolveForm(request.POST, prefix=key)
-    try:
-        _run(
-            form,
-            key,
-            lambda: svc.objection_resolve(
-                acting_user=user,
-                objection=objection,
-                upheld=form.cleaned_data["upheld"],
-                resolution=form.cleaned_data.get("resolution", ""),
-            ),
-        )
-    except _Refused as refused:
-        return _render_detail(request, app, refused.bound)
-    messages.success(request, "已记录异议处理结果。")
-    return _detail(app)
+    return _posted(
+        request,
+        app,
+        form,
+        key,
+        lambda: svc.objection_resolve(
+            acting_user=user,
+            objection=objection,
+            upheld=form.cleaned_data["upheld"],
+            resolution=form.cleaned_data.get("resolution", ""),
+        ),
+        lambda _: "已记录异议处理结果。",
+    )
 
 
 @require_POST

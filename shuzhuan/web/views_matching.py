@@ -12,7 +12,8 @@ what may be done; a refusal comes back on the page as the service's message on t
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -57,6 +58,7 @@ from shuzhuan.web.forms_matching import MatchRunForm, RunChoiceForm
 
 PAGE_SIZE = 50
 RECENT_RUNS = 10
+_Report = TypeVar("_Report")
 
 
 def _user(request: HttpRequest) -> User:
@@ -193,48 +195,57 @@ def _chosen_run(form: RunChoiceForm) -> MatchRun | None:
     return run
 
 
+def _run_choice_post(
+    request: HttpRequest,
+    prefix: Literal["push", "grant"],
+    act: Callable[[User, MatchRun], _Report],
+    done: Callable[[_Report], str],
+) -> HttpResponse:
+    """``act`` on the run chosen in the overview's form ``prefix``: the overview again with the
+    message ``done(report)`` and the report, or with the form and its refusal."""
+    user = access_require(request.user, Perm.MATCH_RUN)
+    _region(request)
+    form = RunChoiceForm(request.POST, prefix=prefix)
+    refused: dict[str, Any] = {f"{prefix}_form": form}  # push_form= or grant_form=
+    run = _chosen_run(form)
+    if run is None:
+        return _overview(request, **refused)
+    try:
+        report = act(user, run)
+    except ApplicationError as exc:
+        form.apply_error(exc)
+        return _overview(request, **refused)
+    messages.success(request, done(report))
+    shown: dict[str, Any] = {prefix: report}  # push= or grant=
+    return _overview(request, **shown)
+
+
 @require_POST
 @access_view(Perm.MATCH_RUN)
 def match_push_view(request: HttpRequest) -> HttpResponse:
     """Push the current run's new matches as notices; the page shows what was sent."""
-    user = access_require(request.user, Perm.MATCH_RUN)
-    _region(request)
-    form = RunChoiceForm(request.POST, prefix="push")
-    run = _chosen_run(form)
-    if run is None:
-        return _overview(request, push_form=form)
-    try:
-        report = match_push(acting_user=user, run=run)
-    except ApplicationError as exc:
-        form.apply_error(exc)
-        return _overview(request, push_form=form)
-    messages.success(
+    return _run_choice_post(
         request,
-        f"已推送第 {report.run} 次匹配结果：{report.sent} 条通知，{report.enterprises} 家企业。",
+        "push",
+        lambda user, run: match_push(acting_user=user, run=run),
+        lambda report: (
+            f"已推送第 {report.run} 次匹配结果：{report.sent} 条通知，{report.enterprises} 家企业。"
+        ),
     )
-    return _overview(request, push=report)
 
 
 @require_POST
 @access_view(Perm.MATCH_RUN)
 def match_auto_grant_view(request: HttpRequest) -> HttpResponse:
     """Create the 免申即享 awards of the current run (each waits for an officer's amount)."""
-    user = access_require(request.user, Perm.MATCH_RUN)
-    _region(request)
-    form = RunChoiceForm(request.POST, prefix="grant")
-    run = _chosen_run(form)
-    if run is None:
-        return _overview(request, grant_form=form)
-    try:
-        report = match_auto_grant(acting_user=user, run=run)
-    except ApplicationError as exc:
-        form.apply_error(exc)
-        return _overview(request, grant_form=form)
-    messages.success(
+    return _run_choice_post(
         request,
-        f"免申即享：第 {report.run} 次匹配新受理 {len(report.granted)} 项，待核定金额后公示兑现。",
+        "grant",
+        lambda user, run: match_auto_grant(acting_user=user, run=run),
+        lambda report: (
+            f"免申即享：第 {report.run} 次匹配新受理 {len(report.granted)} 项，待核定金额后公示兑现。"
+        ),
     )
-    return _overview(request, grant=report)
 
 
 # --- per policy: matched, not applied --------------------------------------------------------------

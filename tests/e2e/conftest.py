@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 # Playwright's sync API runs an asyncio event loop in this thread; Django would otherwise refuse
 # ORM calls made from the test body (fixtures, assertions on the database).
@@ -150,6 +151,58 @@ def login(page: Page, live_server: LiveServer, username: str, password: str) -> 
     with page.expect_navigation() as navigation:
         page.get_by_role("button", name="登录").click()
     return navigation.value
+
+
+@pytest.fixture
+def shipped_editions(_e2e_database: None) -> None:
+    """The shipped policy editions, for the modules that ask (``usefixtures``): a transactional
+    test's flush empties the editions table too."""
+    from shuzhuan.policies.models import PolicyEdition
+    from shuzhuan.policies.shipped import editions_load_shipped
+
+    editions_load_shipped(PolicyEdition)
+
+
+def sign_in_as(page: Page, live_server: LiveServer, username: str) -> None:
+    """Sign out whoever is signed in, and sign in as ``username`` (the test users' password)."""
+    from playwright.sync_api import expect
+
+    from shuzhuan.accounts.tests.factories import PASSWORD
+
+    page.context.clear_cookies()
+    login(page, live_server, username, PASSWORD)
+    expect(page.get_by_test_id("whoami")).to_contain_text(username)
+
+
+def nav(page: Page, label: str) -> None:
+    """Follow the navigation bar's link whose name starts with ``label``."""
+    page.get_by_test_id("nav").get_by_role("link", name=re.compile(f"^{label}")).click()
+
+
+def edition_draft(page: Page, *, based_on: str, edition_id: str, effective_from: str) -> None:
+    """A new draft edition from the policies page: copied from ``based_on``, in force from
+    ``effective_from`` (YYYY-MM-DD); the draft's page follows."""
+    page.get_by_test_id("nav").get_by_role("link", name="政策", exact=True).click()
+    page.get_by_test_id("edition-new").click()
+    form = page.get_by_test_id("edition-form")
+    form.get_by_label("基于版本").select_option(based_on)
+    form.get_by_label("新版本编号").fill(edition_id)
+    form.get_by_label("生效日期").fill(effective_from)
+    with page.expect_navigation():
+        form.get_by_role("button", name="创建草稿").click()
+
+
+def calculate_ai_project(page: Page, as_of: str) -> None:
+    """The policy calculator, from the navigation bar, for an accepted AI-model project verified
+    at 1,000,000, on ``as_of`` (YYYY-MM-DD)."""
+    page.get_by_test_id("nav").get_by_role("link", name="政策计算器").click()
+    form = page.get_by_test_id("calc-form")
+    form.get_by_label("计算日期").fill(as_of)
+    form.get_by_label("人工智能大模型").check()
+    form.get_by_label("已验收").check()
+    form.get_by_label("核定投入额（元）").fill("1000000")
+    with page.expect_navigation():
+        form.get_by_role("button", name="计算").click()
 
 
 def computed_style(page: Page, selector: str, prop: str) -> Any:

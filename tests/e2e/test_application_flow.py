@@ -26,14 +26,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from shuzhuan.accounts.tests.factories import PASSWORD
 from shuzhuan.applications.models import Application, Status
 from shuzhuan.applications.tests.factories import PDF_BYTES
 from shuzhuan.audit.services import audit_verify
 from shuzhuan.funds.models import LedgerEntry
 from shuzhuan.funds.selectors import budget_balances
-from shuzhuan.policies.models import PolicyEdition
-from tests.e2e.conftest import login
+from tests.e2e.conftest import nav, sign_in_as
 
 if TYPE_CHECKING:
     from pytest_django.live_server_helper import LiveServer
@@ -47,28 +45,12 @@ VERIFIED = Decimal("777777.77")
 FEN = Decimal("0.01")
 
 
-@pytest.fixture(autouse=True)
-def _shipped_editions(_e2e_database: None) -> None:
-    """A transactional test's flush empties the editions table too; put the shipped ones back."""
-    from shuzhuan.policies.shipped import editions_load_shipped
-
-    editions_load_shipped(PolicyEdition)
+pytestmark = pytest.mark.usefixtures("shipped_editions")
 
 
 @pytest.fixture(autouse=True)
 def _materials(settings: Any, tmp_path: Path) -> None:
     settings.MATERIALS_DIR = tmp_path / "materials"
-
-
-def _as(page: Page, live_server: LiveServer, username: str) -> None:
-    """Sign out whoever is signed in, and sign in as ``username``."""
-    page.context.clear_cookies()
-    login(page, live_server, username, PASSWORD)
-    expect(page.get_by_test_id("whoami")).to_contain_text(username)
-
-
-def _nav(page: Page, label: str) -> None:
-    page.get_by_test_id("nav").get_by_role("link", name=re.compile(f"^{label}")).click()
 
 
 def _open_application(page: Page, number: str) -> None:
@@ -99,8 +81,8 @@ def test_one_application_from_draft_to_closed(
     year = today.year
 
     # --- the bureau opens a batch and records the allocations --------------------------------
-    _as(page, live_server, "bureau")
-    _nav(page, "申报批次")
+    sign_in_as(page, live_server, "bureau")
+    nav(page, "申报批次")
     page.get_by_test_id("create-batch").click()
     form = page.get_by_test_id("batch-form")
     form.get_by_label("新一代信息技术数字化改造项目补助（cixi-2025-new-it）").check()
@@ -119,7 +101,7 @@ def test_one_application_from_draft_to_closed(
         page.get_by_role("button", name="开放申报").click()
     expect(page.get_by_test_id("batch-status")).to_have_text("申报中")
 
-    _nav(page, "资金")
+    nav(page, "资金")
     for level, allocated_text in ALLOCATIONS.items():
         form = page.get_by_test_id("allocation-form")
         form.get_by_label("资金层级").select_option(level)
@@ -135,8 +117,8 @@ def test_one_application_from_draft_to_closed(
     expect(rows.filter(has_text="中央").get_by_test_id("allocated")).to_have_text("1,000,000.00 元")
 
     # --- the enterprise drafts, uploads, enters an invoice and submits -----------------------
-    _as(page, live_server, "firm")
-    _nav(page, "我的申报")
+    sign_in_as(page, live_server, "firm")
+    nav(page, "我的申报")
     batch = page.get_by_test_id("open-batch").filter(has_text="浏览器测试")
     batch.get_by_role("link", name="申报 新一代信息技术数字化改造项目补助").click()
     form = page.get_by_test_id("application-form")
@@ -180,15 +162,15 @@ def test_one_application_from_draft_to_closed(
     _status(page, "待镇街预审")
 
     # --- the town officer passes the pre-review ----------------------------------------------
-    _as(page, live_server, "town")
-    _nav(page, "申报预审")
+    sign_in_as(page, live_server, "town")
+    nav(page, "申报预审")
     _open_application(page, number)
     _act(page, "town_pass", "预审通过")
     _status(page, "形式审查中")
 
     # --- the bureau passes the formal review and assigns the expert --------------------------
-    _as(page, live_server, "bureau")
-    _nav(page, "申报受理")
+    sign_in_as(page, live_server, "bureau")
+    nav(page, "申报受理")
     _open_application(page, number)
     _act(page, "formal_pass", "形式审查通过")
     _status(page, "专家评审中")
@@ -199,8 +181,8 @@ def test_one_application_from_draft_to_closed(
     expect(page.get_by_test_id("review-row")).to_contain_text("待评审")
 
     # --- the expert declares no conflict and scores ------------------------------------------
-    _as(page, live_server, "expert")
-    _nav(page, "我的评审")
+    sign_in_as(page, live_server, "expert")
+    nav(page, "我的评审")
     page.get_by_role("link", name=f"评审 {number}").click()
     form = page.get_by_test_id("review-form")
     form.get_by_label("本人与该申报企业及项目无利益冲突").check()
@@ -218,16 +200,16 @@ def test_one_application_from_draft_to_closed(
     expect(page.locator(".alert-success")).to_contain_text("总分 85.50")
 
     # --- the bureau includes the project in the library -------------------------------------
-    _as(page, live_server, "bureau")
-    _nav(page, "申报受理")
+    sign_in_as(page, live_server, "bureau")
+    nav(page, "申报受理")
     _open_application(page, number)
     _act(page, "include", "入库")
     _status(page, "已入库")
     expect(page.get_by_test_id("expert-score")).to_have_text("85.50")
 
     # --- the enterprise starts the project and requests acceptance ---------------------------
-    _as(page, live_server, "firm")
-    _nav(page, "我的申报")
+    sign_in_as(page, live_server, "firm")
+    nav(page, "我的申报")
     _open_application(page, number)
     _act(page, "start", "开始实施")
     _status(page, "实施中")
@@ -235,8 +217,8 @@ def test_one_application_from_draft_to_closed(
     _status(page, "待验收")
 
     # --- the bureau accepts, approves the ceiling, runs the notice and pays ------------------
-    _as(page, live_server, "bureau")
-    _nav(page, "申报受理")
+    sign_in_as(page, live_server, "bureau")
+    nav(page, "申报受理")
     _open_application(page, number)
     form = page.get_by_test_id("action-accept")
     form.get_by_label("核定投入额（元）").fill("777,777.77")
@@ -299,11 +281,11 @@ def test_one_application_from_draft_to_closed(
     assert audit_verify().ok
 
     # The enterprise followed it all in its inbox.
-    _as(page, live_server, "firm")
+    sign_in_as(page, live_server, "firm")
     unread = app.notices.filter(read_at__isnull=True).count()
     assert unread == app.status_changes.count() == 11  # one notice per move, submit → close
     expect(page.get_by_test_id("unread-count")).to_have_text(str(unread))
-    _nav(page, "通知")
+    nav(page, "通知")
     latest = page.get_by_test_id("notice").first
     expect(latest).to_contain_text(f"申报 {number} 已办结")
     with page.expect_navigation():

@@ -21,13 +21,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from playwright.sync_api import Page, Route, expect
 
-from shuzhuan.accounts.tests.factories import PASSWORD
 from shuzhuan.applications.models import Application, PolicyBatch, Status
 from shuzhuan.applications.tests.factories import open_batch
 from shuzhuan.core.models import BackgroundTask
 from shuzhuan.matching.models import MatchRun
-from shuzhuan.policies.models import PolicyEdition
-from tests.e2e.conftest import login
+from tests.e2e.conftest import nav, sign_in_as
 
 if TYPE_CHECKING:
     from pytest_django.live_server_helper import LiveServer
@@ -38,12 +36,7 @@ PILOT = "cixi-2025-pilot"
 PILOT_TITLE = "重点行业中小企业数字化改造试点项目补助"
 
 
-@pytest.fixture(autouse=True)
-def _shipped_editions(_e2e_database: None) -> None:
-    """A transactional test's flush empties the editions table too; put the shipped ones back."""
-    from shuzhuan.policies.shipped import editions_load_shipped
-
-    editions_load_shipped(PolicyEdition)
+pytestmark = pytest.mark.usefixtures("shipped_editions")
 
 
 @pytest.fixture(autouse=True)
@@ -98,16 +91,6 @@ class PollGate:
             route.continue_()
 
 
-def _as(page: Page, live_server: LiveServer, username: str) -> None:
-    page.context.clear_cookies()
-    login(page, live_server, username, PASSWORD)
-    expect(page.get_by_test_id("whoami")).to_contain_text(username)
-
-
-def _nav(page: Page, label: str) -> None:
-    page.get_by_test_id("nav").get_by_role("link", name=re.compile(f"^{label}")).click()
-
-
 def test_a_run_from_the_web_and_an_application_from_a_match(
     page: Page, live_server: LiveServer, county: County, held_tasks: HeldTasks
 ) -> None:
@@ -117,8 +100,8 @@ def test_a_run_from_the_web_and_an_application_from_a_match(
 
     # --- the bureau starts a run and watches it complete -------------------------------------
     gate = PollGate(page)
-    _as(page, live_server, "bureau")
-    _nav(page, "政策找人")
+    sign_in_as(page, live_server, "bureau")
+    nav(page, "政策找人")
     expect(page.get_by_test_id("no-run")).to_contain_text("尚未进行政策匹配")
     form = page.get_by_test_id("run-form")
     expect(form.get_by_label("计算引擎")).to_have_value("duckdb")
@@ -157,7 +140,7 @@ def test_a_run_from_the_web_and_an_application_from_a_match(
     )
 
     # --- the enterprise sees its matches and starts an application from one ------------------
-    _as(page, live_server, "firm")
+    sign_in_as(page, live_server, "firm")
     card = page.get_by_test_id("my-matches")
     expect(card).to_contain_text("为您匹配的政策")
     match = card.locator(f'[data-testid="match"][data-policy="{PILOT}"]')
@@ -190,7 +173,7 @@ def test_a_run_from_the_web_and_an_application_from_a_match(
     assert PolicyBatch.objects.get(code="e2e-ai-only").applications.count() == 0
 
     # back home, the match names the application instead of the button
-    _nav(page, "首页")
+    nav(page, "首页")
     match = page.get_by_test_id("my-matches").locator(f'[data-testid="match"][data-policy="{PILOT}"]')
     expect(match.get_by_test_id("match-application")).to_have_text(number)
     expect(match.get_by_test_id("apply-match")).to_have_count(0)

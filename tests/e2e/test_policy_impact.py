@@ -18,71 +18,25 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from shuzhuan.accounts.tests.factories import PASSWORD
-from shuzhuan.applications.models import Application, Status
-from shuzhuan.applications.tests.factories import advance, draft, open_batch
 from shuzhuan.policies.models import PolicyEdition
-from tests.e2e.conftest import login
+from shuzhuan.policies.tests.factories import impact_projects
+from tests.e2e.conftest import calculate_ai_project, edition_draft, login
 
 if TYPE_CHECKING:
     from pytest_django.live_server_helper import LiveServer
 
     from conftest import County
-    from shuzhuan.enterprises.models import Enterprise
 
 
-@pytest.fixture(autouse=True)
-def _shipped_editions(_e2e_database: None) -> None:
-    """A transactional test's flush empties the editions table too; put the shipped ones back."""
-    from shuzhuan.policies.shipped import editions_load_shipped
-
-    editions_load_shipped(PolicyEdition)
-
-
-def _accepted_ai_project(county: County, enterprise: Enterprise, verified: str) -> Application:
-    batch = open_batch(acting_user=county.users["bureau_officer"], code=f"e2e-impact-{enterprise.pk}")
-    app = draft(
-        batch=batch,
-        enterprise=enterprise,
-        policy_id="cixi-2025-ai",
-        kinds=["ai_model"],
-        declared_investment=verified,
-    )
-    return advance(
-        app,
-        Status.ACCEPTED,
-        bureau=county.users["bureau_officer"],
-        expert=county.users["expert"],
-        verified=verified,
-    )
-
-
-def _calculate(page: Page, as_of: str) -> None:
-    page.get_by_test_id("nav").get_by_role("link", name="政策计算器").click()
-    form = page.get_by_test_id("calc-form")
-    form.get_by_label("计算日期").fill(as_of)
-    form.get_by_label("人工智能大模型").check()
-    form.get_by_label("已验收").check()
-    form.get_by_label("核定投入额（元）").fill("1000000")
-    with page.expect_navigation():
-        form.get_by_role("button", name="计算").click()
+pytestmark = pytest.mark.usefixtures("shipped_editions")
 
 
 def test_officer_previews_the_impact_of_a_cap_then_publishes_it_from_a_new_date(
     page: Page, live_server: LiveServer, county: County, tmp_path: Path
 ) -> None:
-    projects = [
-        _accepted_ai_project(county, county.own, "1000000"),
-        _accepted_ai_project(county, county.elsewhere, "400000"),
-    ]
+    projects = impact_projects(county, batch_prefix="e2e-impact")
     login(page, live_server, "bureau", PASSWORD)
-    page.get_by_test_id("nav").get_by_role("link", name="政策", exact=True).click()
-    page.get_by_test_id("edition-new").click()
-    form = page.get_by_test_id("edition-form")
-    form.get_by_label("基于版本").select_option("cixi-2025")
-    form.get_by_label("新版本编号").fill("cixi-2027")
-    form.get_by_label("生效日期").fill("2027-01-01")
-    with page.expect_navigation():
-        form.get_by_role("button", name="创建草稿").click()
+    edition_draft(page, based_on="cixi-2025", edition_id="cixi-2027", effective_from="2027-01-01")
     expect(page.get_by_test_id("edition-status")).to_have_text("草稿")
 
     # The section loads by itself (htmx): nothing changed yet, over both projects.
@@ -122,10 +76,10 @@ def test_officer_previews_the_impact_of_a_cap_then_publishes_it_from_a_new_date(
     expect(page.get_by_test_id("edition-status")).to_have_text("已发布")
     assert PolicyEdition.objects.get(edition_id="cixi-2025").effective_to.isoformat() == "2026-12-31"  # type: ignore[union-attr]
 
-    _calculate(page, "2026-12-31")
+    calculate_ai_project(page, "2026-12-31")
     expect(page.get_by_test_id("calc-edition")).to_have_text("cixi-2025")
     expect(page.get_by_test_id("calc-total")).to_have_text("300,000.00")
 
-    _calculate(page, "2027-01-01")
+    calculate_ai_project(page, "2027-01-01")
     expect(page.get_by_test_id("calc-edition")).to_have_text("cixi-2027")
     expect(page.get_by_test_id("calc-total")).to_have_text("500,000.00")

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from shuzhuan.accounts.tests.factories import PASSWORD
 from shuzhuan.audit.models import AuditEntry
 from shuzhuan.policies.models import PolicyEdition
-from tests.e2e.conftest import login
+from tests.e2e.conftest import calculate_ai_project, edition_draft, login
 
 if TYPE_CHECKING:
     from pytest_django.live_server_helper import LiveServer
@@ -20,38 +20,14 @@ if TYPE_CHECKING:
     from conftest import County
 
 
-@pytest.fixture(autouse=True)
-def _shipped_editions(_e2e_database: None) -> None:
-    """A transactional test's flush empties the editions table too; put the shipped ones back."""
-    from shuzhuan.policies.shipped import editions_load_shipped
-
-    editions_load_shipped(PolicyEdition)
-
-
-def _calculate(page: Page, as_of: str) -> None:
-    page.get_by_test_id("nav").get_by_role("link", name="政策计算器").click()
-    form = page.get_by_test_id("calc-form")
-    form.get_by_label("计算日期").fill(as_of)
-    form.get_by_label("人工智能大模型").check()
-    form.get_by_label("已验收").check()
-    form.get_by_label("核定投入额（元）").fill("1000000")
-    with page.expect_navigation():
-        form.get_by_role("button", name="计算").click()
+pytestmark = pytest.mark.usefixtures("shipped_editions")
 
 
 def test_officer_publishes_a_new_cap_and_the_calculator_uses_it_from_its_date(
     page: Page, live_server: LiveServer, county: County
 ) -> None:
     login(page, live_server, "bureau", PASSWORD)
-    page.get_by_test_id("nav").get_by_role("link", name="政策", exact=True).click()
-    page.get_by_test_id("edition-new").click()
-
-    form = page.get_by_test_id("edition-form")
-    form.get_by_label("基于版本").select_option("cixi-2025")
-    form.get_by_label("新版本编号").fill("cixi-2026")
-    form.get_by_label("生效日期").fill("2026-01-01")
-    with page.expect_navigation():
-        form.get_by_role("button", name="创建草稿").click()
+    edition_draft(page, based_on="cixi-2025", edition_id="cixi-2026", effective_from="2026-01-01")
     expect(page.get_by_test_id("edition-id")).to_have_text("cixi-2026")
     expect(page.get_by_test_id("edition-status")).to_have_text("草稿")
 
@@ -70,10 +46,10 @@ def test_officer_publishes_a_new_cap_and_the_calculator_uses_it_from_its_date(
     assert PolicyEdition.objects.get(edition_id="cixi-2025").effective_to.isoformat() == "2025-12-31"  # type: ignore[union-attr]
     assert AuditEntry.objects.filter(action="policy_edition.publish", object_id="cixi-2026").count() == 1
 
-    _calculate(page, "2026-06-30")
+    calculate_ai_project(page, "2026-06-30")
     expect(page.get_by_test_id("calc-edition")).to_have_text("cixi-2026")
     expect(page.get_by_test_id("calc-total")).to_have_text("500,000.00")
 
-    _calculate(page, "2025-06-30")
+    calculate_ai_project(page, "2025-06-30")
     expect(page.get_by_test_id("calc-edition")).to_have_text("cixi-2025")
     expect(page.get_by_test_id("calc-total")).to_have_text("300,000.00")

@@ -26,17 +26,6 @@ def _materials(settings: Any, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def roles(county: Any) -> dict[str, Any]:
-    u = county.users
-    return {
-        "firm": u["enterprise"],
-        "town": u["town_officer"],
-        "bureau": u["bureau_officer"],
-        "expert": u["expert"],
-    }
-
-
-@pytest.fixture
 def batch(county: Any) -> PolicyBatch:
     return open_batch(acting_user=county.users["bureau_officer"])
 

@@ -34,12 +34,7 @@ def _spread(app: Application, days: list[float]) -> None:
 
 def test_stage_medians_and_p90_per_batch(county):
     u = county.users
-    roles = {
-        "firm": u["enterprise"],
-        "town": u["town_officer"],
-        "bureau": u["bureau_officer"],
-        "expert": u["expert"],
-    }
+    roles = county.roles()
     batch = open_batch(acting_user=u["bureau_officer"])
     a = advance(draft(batch=batch, enterprise=county.own, firm=u["enterprise"]), Status.ACCEPTED, **roles)
     # submitted at 0, town pass at 2, formal pass at 5, included at 15, started 16, acceptance
@@ -60,12 +55,7 @@ def test_returned_and_resubmitted_counts_both_visits(county):
 
     u = county.users
     batch = open_batch(acting_user=u["bureau_officer"])
-    roles = {
-        "firm": u["enterprise"],
-        "town": u["town_officer"],
-        "bureau": u["bureau_officer"],
-        "expert": u["expert"],
-    }
+    roles = county.roles()
     app = advance(draft(batch=batch, enterprise=county.own, firm=u["enterprise"]), Status.SUBMITTED, **roles)
     app = svc.application_move(
         acting_user=u["town_officer"], application=app, action="town_return", reason="补充材料"

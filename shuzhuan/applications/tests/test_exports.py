@@ -15,12 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def accepted(county):
     u = county.users
-    roles = {
-        "firm": u["enterprise"],
-        "town": u["town_officer"],
-        "bureau": u["bureau_officer"],
-        "expert": u["expert"],
-    }
+    roles = county.roles()
     batch = open_batch(acting_user=u["bureau_officer"])
     app = advance(draft(batch=batch, enterprise=county.own, firm=u["enterprise"]), Status.ACCEPTED, **roles)
     return batch, app

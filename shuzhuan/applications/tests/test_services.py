@@ -24,20 +24,10 @@ def batch(county):
     return open_batch(acting_user=county.users["bureau_officer"])
 
 
-def _roles(county):
-    u = county.users
-    return {
-        "firm": u["enterprise"],
-        "town": u["town_officer"],
-        "bureau": u["bureau_officer"],
-        "expert": u["expert"],
-    }
-
-
 def test_main_line_to_acceptance_records_every_move_and_the_engine_ceiling(county, batch):
     app = draft(batch=batch, enterprise=county.own, firm=county.users["enterprise"])
     assert app.status == Status.DRAFT and app.number.startswith("SB2025")
-    app = advance(app, Status.ACCEPTED, **_roles(county), verified="700000")
+    app = advance(app, Status.ACCEPTED, **county.roles(), verified="700000")
     assert app.status == Status.ACCEPTED
     assert app.verified_investment == Decimal("700000.00")
     assert app.ceiling == Decimal("140000.00")  # 20% of 700,000, under the 300,000 cap
@@ -59,7 +49,7 @@ def test_main_line_to_acceptance_records_every_move_and_the_engine_ceiling(count
 
 def test_below_threshold_project_is_accepted_with_a_zero_ceiling(county, batch):
     app = draft(batch=batch, enterprise=county.own, firm=county.users["enterprise"])
-    app = advance(app, Status.ACCEPTED, **_roles(county), verified="299999.99")
+    app = advance(app, Status.ACCEPTED, **county.roles(), verified="299999.99")
     assert app.ceiling == Decimal("0.00")
 
 
@@ -96,7 +86,7 @@ def test_every_role_outside_a_move_is_refused(county, batch, action):
 
 def test_officers_outside_the_region_and_other_enterprises_are_refused(county, batch):
     app = draft(batch=batch, enterprise=county.own, firm=county.users["enterprise"])
-    app = advance(app, Status.SUBMITTED, **_roles(county))
+    app = advance(app, Status.SUBMITTED, **county.roles())
     other_town = make_user(Role.TOWN_OFFICER, username="zhouxiang", region="cixi-zhouxiang")
     with pytest.raises(ApplicationError, match="无权"):
         svc.application_move(acting_user=other_town, application=app, action="town_pass")
@@ -115,7 +105,7 @@ def test_plain_moves_cannot_skip_the_services_that_record_more(county, batch):
 
 def test_return_for_correction_and_resubmit(county, batch):
     firm, town = county.users["enterprise"], county.users["town_officer"]
-    app = advance(draft(batch=batch, enterprise=county.own, firm=firm), Status.SUBMITTED, **_roles(county))
+    app = advance(draft(batch=batch, enterprise=county.own, firm=firm), Status.SUBMITTED, **county.roles())
     with pytest.raises(ApplicationError, match="理由"):
         svc.application_move(acting_user=town, application=app, action="town_return")
     app = svc.application_move(
@@ -193,7 +183,7 @@ def test_precheck_estimates_from_the_declared_investment_and_lists_what_is_missi
 
 
 def test_expert_conflict_recusal_and_score_validation(county, batch):
-    roles = _roles(county)
+    roles = county.roles()
     app = advance(
         draft(batch=batch, enterprise=county.own, firm=roles["firm"]), Status.EXPERT_REVIEW, **roles
     )
@@ -222,7 +212,7 @@ def test_expert_conflict_recusal_and_score_validation(county, batch):
 
 
 def test_acceptance_refuses_bad_verified_investment(county, batch):
-    roles = _roles(county)
+    roles = county.roles()
     app = advance(
         draft(batch=batch, enterprise=county.own, firm=roles["firm"]), Status.ACCEPTANCE_REQUESTED, **roles
     )

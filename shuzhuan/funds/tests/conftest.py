@@ -9,17 +9,6 @@ from shuzhuan.applications.tests.factories import open_batch
 
 
 @pytest.fixture
-def roles(county: Any) -> dict[str, Any]:
-    u = county.users
-    return {
-        "firm": u["enterprise"],
-        "town": u["town_officer"],
-        "bureau": u["bureau_officer"],
-        "expert": u["expert"],
-    }
-
-
-@pytest.fixture
 def batch(county: Any) -> PolicyBatch:
     """The 2025 batch, every cixi-2025 policy, split 50% central / 25% city / 25% county."""
     return open_batch(

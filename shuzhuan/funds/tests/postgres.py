@@ -1,19 +1,26 @@
 """Helpers for the PostgreSQL-only tests (``test_postgres.py``, ``test_crash_server.py``), not a
-test module: the skip mark, the test database's reference data, the environment that points a
-subprocess at the test database, and the wait for PostgreSQL to drop a killed client."""
+test module: the skip mark, the test database's reference data, the four applications a crashed
+disbursement run pays, the environment that points a subprocess at the test database, and the
+wait for PostgreSQL to drop a killed client."""
 
 from __future__ import annotations
 
 import os
 import time
+from decimal import Decimal
+from typing import Any
 from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
+from shuzhuan.applications.models import Application, Status
+from shuzhuan.applications.tests.factories import advance, open_batch
 from shuzhuan.enterprises.models import Industry, QualificationType, Region
 from shuzhuan.enterprises.reference import load_reference
+from shuzhuan.enterprises.tests.factories import EnterpriseFactory
+from shuzhuan.funds.tests.factories import allocate, pilot_draft
 from shuzhuan.policies.models import PolicyEdition
 from shuzhuan.policies.shipped import editions_load_shipped
 
@@ -21,6 +28,7 @@ REQUIRES_POSTGRES = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="needs PostgreSQL (row locks and concurrent connections); set DATABASE_URL=postgres://…",
 )
+SPLIT = {"central": "0.50", "city": "0.25", "county": "0.25"}
 
 
 def reference_data_load() -> None:
@@ -29,6 +37,25 @@ def reference_data_load() -> None:
     if not Region.objects.exists():
         load_reference(Region, Industry, QualificationType)
     editions_load_shipped(PolicyEdition)
+
+
+def four_disbursing(county: Any, roles: dict[str, Any]) -> tuple[list[Application], dict[int, Decimal]]:
+    """Four pilot projects of four enterprises (the county's three and a fourth), 900,000 verified,
+    each awarded 450,000.00 split by ``SPLIT`` and in disbursement: the applications, and their
+    twelve shares (share id → amount)."""
+    allocate()
+    batch = open_batch(acting_user=roles["bureau"], funding_split=SPLIT)
+    fourth = EnterpriseFactory.create(name="慈溪市丁模具有限公司")
+    apps = []
+    for i, enterprise in enumerate((county.own, county.neighbour, county.elsewhere, fourth)):
+        who = {
+            **roles,
+            "firm": roles["firm"] if enterprise == county.own else None,
+            "town": roles["town"] if enterprise.town_id == county.own.town_id else None,
+        }
+        app = pilot_draft(batch=batch, enterprise=enterprise, firm=who["firm"], project_name=f"改造项目{i}")
+        apps.append(advance(app, Status.DISBURSING, **who, verified="900000"))
+    return apps, {s.pk: s.amount for a in apps for s in a.award.shares.all()}
 
 
 def database_url() -> str:

@@ -40,14 +40,13 @@ from django.db import connection
 
 from shuzhuan.accounts.tests.factories import PASSWORD
 from shuzhuan.applications.models import Application, Status, StatusChange
-from shuzhuan.applications.tests.factories import advance, open_batch
 from shuzhuan.audit.models import AuditEntry
-from shuzhuan.enterprises.tests.factories import EnterpriseFactory
 from shuzhuan.funds.models import AwardShare, LedgerEntry
 from shuzhuan.funds.selectors import budget_balances
-from shuzhuan.funds.tests.factories import allocate, pilot_draft
 from shuzhuan.funds.tests.postgres import (
     REQUIRES_POSTGRES,
+    SPLIT,
+    four_disbursing,
     reference_data_load,
     subprocess_env,
     wait_for_dead_clients,
@@ -56,7 +55,6 @@ from shuzhuan.funds.tests.postgres import (
 pytestmark = [REQUIRES_POSTGRES, pytest.mark.django_db(transaction=True)]
 K = LedgerEntry.Kind
 D = Decimal
-SPLIT = {"central": "0.50", "city": "0.25", "county": "0.25"}
 SERVER = Path(__file__).with_name("crash_server.py")
 CRASH_AT = 6  # the second award's last share: its payment would also close the application
 
@@ -198,19 +196,7 @@ def _assert_whole_or_absent(shares: dict[int, Decimal]) -> list[LedgerEntry]:
 def test_the_server_killed_inside_a_payment_of_a_run_leaves_each_payment_whole_or_absent(
     county: Any, roles: dict[str, Any], tmp_path: Path
 ) -> None:
-    allocate()
-    batch = open_batch(acting_user=roles["bureau"], funding_split=SPLIT)
-    fourth = EnterpriseFactory.create(name="慈溪市丁模具有限公司")
-    apps = []
-    for i, enterprise in enumerate((county.own, county.neighbour, county.elsewhere, fourth)):
-        who = {
-            **roles,
-            "firm": roles["firm"] if enterprise == county.own else None,
-            "town": roles["town"] if enterprise.town_id == county.own.town_id else None,
-        }
-        app = pilot_draft(batch=batch, enterprise=enterprise, firm=who["firm"], project_name=f"改造项目{i}")
-        apps.append(advance(app, Status.DISBURSING, **who, verified="900000"))
-    shares = {s.pk: s.amount for a in apps for s in a.award.shares.all()}
+    apps, shares = four_disbursing(county, roles)
     assert len(shares) == 12 and sum(shares.values()) == D("450000.00") * 4
 
     # 1. The run, over HTTP, stopped inside the 6th payment's transaction and killed there.

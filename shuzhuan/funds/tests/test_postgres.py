@@ -31,13 +31,14 @@ from shuzhuan.audit.models import AuditEntry
 from shuzhuan.audit.services import audit_verify
 from shuzhuan.cli import main
 from shuzhuan.core.errors import ApplicationError
-from shuzhuan.enterprises.tests.factories import EnterpriseFactory
 from shuzhuan.funds import services as funds
 from shuzhuan.funds.models import Award, LedgerEntry
 from shuzhuan.funds.selectors import budget_balances
 from shuzhuan.funds.tests.factories import accepted_in_bulk, allocate, pilot_draft
 from shuzhuan.funds.tests.postgres import (
     REQUIRES_POSTGRES,
+    SPLIT,
+    four_disbursing,
     reference_data_load,
     subprocess_env,
     wait_for_dead_clients,
@@ -46,7 +47,6 @@ from shuzhuan.funds.tests.postgres import (
 pytestmark = [REQUIRES_POSTGRES, pytest.mark.django_db(transaction=True)]
 K = LedgerEntry.Kind
 D = Decimal
-SPLIT = {"central": "0.50", "city": "0.25", "county": "0.25"}
 
 
 @pytest.fixture(autouse=True)
@@ -82,15 +82,17 @@ def _concurrently(fn: Callable[[int], Any], n: int, *, at_once: int) -> list[Any
     return results
 
 
-def test_fifty_concurrent_payments_of_one_share_pay_it_exactly_once(county, roles):
+def _awarded(county: Any, roles: dict[str, Any], status: Status) -> Application:
+    """The county's own pilot project, 900,000 verified and awarded 450,000.00 split by ``SPLIT``,
+    driven to ``status``."""
     allocate()
     batch = open_batch(acting_user=roles["bureau"], funding_split=SPLIT)
-    app = advance(
-        pilot_draft(batch=batch, enterprise=county.own, firm=roles["firm"]),
-        Status.DISBURSING,
-        **roles,
-        verified="900000",
-    )
+    app = pilot_draft(batch=batch, enterprise=county.own, firm=roles["firm"])
+    return advance(app, status, **roles, verified="900000")
+
+
+def test_fifty_concurrent_payments_of_one_share_pay_it_exactly_once(county, roles):
+    app = _awarded(county, roles, Status.DISBURSING)
     share = app.award.shares.get(level="city")
     bureau = roles["bureau"]
 
@@ -113,14 +115,7 @@ def test_fifty_concurrent_payments_of_one_share_pay_it_exactly_once(county, role
 
 
 def test_fifty_concurrent_payments_of_a_reversed_share_pay_it_again_exactly_once(county, roles):
-    allocate()
-    batch = open_batch(acting_user=roles["bureau"], funding_split=SPLIT)
-    app = advance(
-        pilot_draft(batch=batch, enterprise=county.own, firm=roles["firm"]),
-        Status.CLOSED,
-        **roles,
-        verified="900000",
-    )
+    app = _awarded(county, roles, Status.CLOSED)
     bureau = roles["bureau"]
     share = app.award.shares.get(level="city")
     first = LedgerEntry.objects.get(share=share, kind=K.PAYMENT)
@@ -198,19 +193,7 @@ def _read_until(proc: subprocess.Popen[str], marker: str, timeout: float) -> lis
 
 
 def test_a_disbursement_run_killed_midway_leaves_each_payment_whole_or_absent(county, roles, capsys):
-    allocate()
-    batch = open_batch(acting_user=roles["bureau"], funding_split=SPLIT)
-    fourth = EnterpriseFactory.create(name="慈溪市丁模具有限公司")
-    apps = []
-    for i, enterprise in enumerate((county.own, county.neighbour, county.elsewhere, fourth)):
-        who = {
-            **roles,
-            "firm": roles["firm"] if enterprise == county.own else None,
-            "town": roles["town"] if enterprise.town_id == county.own.town_id else None,
-        }
-        app = pilot_draft(batch=batch, enterprise=enterprise, firm=who["firm"], project_name=f"改造项目{i}")
-        apps.append(advance(app, Status.DISBURSING, **who, verified="900000"))
-    shares = {s.pk: s.amount for a in apps for s in a.award.shares.all()}
+    apps, shares = four_disbursing(county, roles)
     assert len(shares) == 12
 
     # 1. Killed inside the 5th payment's transaction (its rows written, not committed).

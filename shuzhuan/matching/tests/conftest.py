@@ -1,5 +1,5 @@
-"""Matching fixtures: run snapshots under the test's temporary directory, the roles of the
-shared ``county`` fixture, and the one local SparkSession (the rules tests' fixture, reused)."""
+"""Matching fixtures: run snapshots under the test's temporary directory and the one local
+SparkSession (the rules tests' fixture, reused); ``county`` and ``roles`` are the root conftest's."""
 
 from __future__ import annotations
 
@@ -15,14 +15,3 @@ from shuzhuan.rules.tests.conftest import spark  # noqa: F401 - the session-wide
 def _match_dir(settings: Any, tmp_path: Path) -> None:
     settings.SHUZHUAN_MATCH_DIR = str(tmp_path / "matching")
     settings.MATERIALS_DIR = tmp_path / "materials"
-
-
-@pytest.fixture
-def roles(county: Any) -> dict[str, Any]:
-    u = county.users
-    return {
-        "firm": u["enterprise"],
-        "town": u["town_officer"],
-        "bureau": u["bureau_officer"],
-        "expert": u["expert"],
-    }

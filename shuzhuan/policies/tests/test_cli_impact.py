@@ -8,49 +8,24 @@ first to 500,000: +200,000 (central +100,000, city and county +50,000 each at 0.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import TYPE_CHECKING
 
 import pytest
 
-from shuzhuan.applications.models import Application, Status
-from shuzhuan.applications.tests.factories import advance, draft, open_batch
+from shuzhuan.applications.models import Application
 from shuzhuan.cli import main
-from shuzhuan.policies.models import PolicyEdition
-from shuzhuan.policies.services import edition_draft_create, edition_parameter_set
+from shuzhuan.policies.tests.factories import draft_2026, impact_projects
 
 if TYPE_CHECKING:
     from conftest import County
-    from shuzhuan.enterprises.models import Enterprise
 
 pytestmark = pytest.mark.django_db
 
 
-def _accepted_ai_project(county: County, enterprise: Enterprise, verified: str) -> Application:
-    batch = open_batch(acting_user=county.users["bureau_officer"], code=f"impact-{enterprise.pk}")
-    app = draft(
-        batch=batch,
-        enterprise=enterprise,
-        policy_id="cixi-2025-ai",
-        kinds=["ai_model"],
-        declared_investment=verified,
-    )
-    return advance(
-        app,
-        Status.ACCEPTED,
-        bureau=county.users["bureau_officer"],
-        expert=county.users["expert"],
-        verified=verified,
-    )
-
-
 @pytest.fixture
 def projects(county: County) -> list[Application]:
-    return [
-        _accepted_ai_project(county, county.own, "1000000"),
-        _accepted_ai_project(county, county.elsewhere, "400000"),
-    ]
+    return impact_projects(county)
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -117,16 +92,7 @@ def test_region_scopes_the_population(
 def test_against_a_draft(
     county: County, projects: list[Application], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    bureau = county.users["bureau_officer"]
-    stored = edition_draft_create(
-        acting_user=bureau,
-        based_on=PolicyEdition.objects.get(edition_id="cixi-2025"),
-        edition_id="cixi-2026",
-        effective_from=dt.date(2026, 1, 1),
-    )
-    edition_parameter_set(
-        acting_user=bureau, draft=stored, policy_id="cixi-2026-ai", step="cap", value="500000"
-    )
+    draft_2026(county)
     code, out, _ = _run(
         capsys, "--edition", "cixi-2025", "--against", "cixi-2026", "--set", "cixi-2026-ai.rate=0.6", "--json"
     )

@@ -55,16 +55,6 @@ def _html(response: Any) -> str:
     return str(response.content.decode())
 
 
-def _roles(county: County) -> dict[str, Any]:
-    u = county.users
-    return {
-        "firm": u["enterprise"],
-        "town": u["town_officer"],
-        "bureau": u["bureau_officer"],
-        "expert": u["expert"],
-    }
-
-
 def _error(html: str, field: str) -> str:
     """The text of the error shown under form field ``field`` (its data-testid)."""
     match = re.search(rf'data-testid="error-{re.escape(field)}">([^<]*)<', html)
@@ -74,14 +64,14 @@ def _error(html: str, field: str) -> str:
 
 def _submitted(county: County, batch: PolicyBatch, **data: Any) -> Application:
     app = draft(batch=batch, enterprise=county.own, firm=county.users["enterprise"], **data)
-    return advance(app, Status.SUBMITTED, **_roles(county))
+    return advance(app, Status.SUBMITTED, **county.roles())
 
 
 # --- scope -----------------------------------------------------------------------------------
 
 
 def test_application_queryset_for_each_role(county: County, batch: PolicyBatch) -> None:
-    roles = _roles(county)
+    roles = county.roles()
     mine = _submitted(county, batch)
     own_draft = draft(
         batch=batch, enterprise=county.own, firm=roles["firm"], policy_id="cixi-2025-ai", kinds=["ai_model"]
@@ -174,7 +164,7 @@ def test_edit_a_draft_and_not_after_submission(county: County, batch: PolicyBatc
     assert client.post(f"/applications/{app.number}/edit/", form).status_code == 302
     app.refresh_from_db()
     assert app.project_name == "改名后的项目" and app.declared_investment == Decimal("900000.00")
-    app = advance(app, Status.SUBMITTED, **_roles(county))
+    app = advance(app, Status.SUBMITTED, **county.roles())
     response = client.post(f"/applications/{app.number}/edit/", {**form, "project_name": "再改"})
     assert response.status_code == 302
     assert Application.objects.get(pk=app.pk).project_name == "改名后的项目"
@@ -218,7 +208,7 @@ def test_material_download_streams_the_file_only_within_scope(county: County, ba
         assert _client(county, role).get(url).status_code == 404, role
     assert _client(county, "service_provider").get(url).status_code == 403
     # Submitted: the officers of its town and county, and an assigned expert.
-    app = advance(app, Status.EXPERT_REVIEW, **_roles(county))
+    app = advance(app, Status.EXPERT_REVIEW, **county.roles())
     for role in ("bureau_officer", "town_officer", "auditor"):
         assert _client(county, role).get(url).status_code == 200, role
     assert _client(county, "expert").get(url).status_code == 404
@@ -354,7 +344,7 @@ def test_auditor_reads_without_action_forms(county: County, batch: PolicyBatch) 
 def test_bureau_assigns_an_expert_who_scores_and_the_bureau_includes(
     county: County, batch: PolicyBatch
 ) -> None:
-    roles = _roles(county)
+    roles = county.roles()
     app = advance(
         draft(batch=batch, enterprise=county.own, firm=roles["firm"]), Status.EXPERT_REVIEW, **roles
     )
@@ -396,7 +386,7 @@ def test_bureau_assigns_an_expert_who_scores_and_the_bureau_includes(
 
 
 def test_expert_declares_a_conflict(county: County, batch: PolicyBatch) -> None:
-    roles = _roles(county)
+    roles = county.roles()
     app = advance(
         draft(batch=batch, enterprise=county.own, firm=roles["firm"]), Status.EXPERT_REVIEW, **roles
     )
@@ -417,7 +407,7 @@ def test_expert_declares_a_conflict(county: County, batch: PolicyBatch) -> None:
 
 
 def test_acceptance_refusals_name_the_field(county: County, batch: PolicyBatch) -> None:
-    roles = _roles(county)
+    roles = county.roles()
     app = advance(
         draft(batch=batch, enterprise=county.own, firm=roles["firm"]), Status.ACCEPTANCE_REQUESTED, **roles
     )
@@ -441,7 +431,7 @@ def test_acceptance_refusals_name_the_field(county: County, batch: PolicyBatch) 
 
 
 def test_approval_notice_objection_and_payment(county: County, batch: PolicyBatch) -> None:
-    roles = _roles(county)
+    roles = county.roles()
     allocate(programme="new-it", year=batch.year)
     app = advance(draft(batch=batch, enterprise=county.own, firm=roles["firm"]), Status.ACCEPTED, **roles)
     bureau = _client(county, "bureau_officer")
@@ -515,7 +505,7 @@ def test_approval_notice_objection_and_payment(county: County, batch: PolicyBatc
 
 
 def test_disbursement_run_from_the_funds_page(county: County, batch: PolicyBatch) -> None:
-    roles = _roles(county)
+    roles = county.roles()
     allocate(programme="new-it", year=batch.year)
     app = advance(draft(batch=batch, enterprise=county.own, firm=roles["firm"]), Status.DISBURSING, **roles)
     response = _client(county, "bureau_officer").post(
@@ -632,7 +622,7 @@ def test_funds_allocation_and_balances(county: County) -> None:
 
 
 def test_revoke_needs_a_reason_and_releases_the_commitments(county: County, batch: PolicyBatch) -> None:
-    roles = _roles(county)
+    roles = county.roles()
     allocate(programme="new-it", year=batch.year)
     app = advance(draft(batch=batch, enterprise=county.own, firm=roles["firm"]), Status.APPROVED, **roles)
     bureau = _client(county, "bureau_officer")
@@ -649,7 +639,7 @@ def test_revoke_needs_a_reason_and_releases_the_commitments(county: County, batc
 
 
 def test_acceptance_failure_with_a_reason(county: County, batch: PolicyBatch) -> None:
-    roles = _roles(county)
+    roles = county.roles()
     app = advance(
         draft(batch=batch, enterprise=county.own, firm=roles["firm"]), Status.ACCEPTANCE_REQUESTED, **roles
     )
@@ -662,7 +652,7 @@ def test_acceptance_failure_with_a_reason(county: County, batch: PolicyBatch) ->
 
 
 def test_pages_render_for_their_roles(county: County, batch: PolicyBatch) -> None:
-    roles = _roles(county)
+    roles = county.roles()
     app = advance(
         draft(batch=batch, enterprise=county.own, firm=roles["firm"]), Status.EXPERT_REVIEW, **roles
     )

@@ -7,7 +7,6 @@ Population (cixi-2025, AI 50% ≤ 300,000): ``own`` (观海卫镇) an AI project
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -15,11 +14,9 @@ from django.test import Client
 
 from shuzhuan.accounts.models import Role
 from shuzhuan.accounts.tests.factories import make_user
-from shuzhuan.applications.models import Application, Status
-from shuzhuan.applications.tests.factories import advance, draft, open_batch
-from shuzhuan.enterprises.models import Enterprise
+from shuzhuan.applications.models import Application
 from shuzhuan.policies.models import PolicyEdition
-from shuzhuan.policies.services import edition_draft_create, edition_parameter_set
+from shuzhuan.policies.tests import factories
 
 if TYPE_CHECKING:
     from conftest import County
@@ -27,44 +24,14 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.django_db
 
 
-def accepted_ai_project(county: County, enterprise: Enterprise, verified: str) -> Application:
-    batch = open_batch(acting_user=county.users["bureau_officer"], code=f"impact-{enterprise.pk}")
-    app = draft(
-        batch=batch,
-        enterprise=enterprise,
-        policy_id="cixi-2025-ai",
-        kinds=["ai_model"],
-        declared_investment=verified,
-    )
-    return advance(
-        app,
-        Status.ACCEPTED,
-        bureau=county.users["bureau_officer"],
-        expert=county.users["expert"],
-        verified=verified,
-    )
-
-
 @pytest.fixture
 def projects(county: County) -> list[Application]:
-    return [
-        accepted_ai_project(county, county.own, "1000000"),
-        accepted_ai_project(county, county.elsewhere, "400000"),
-    ]
+    return factories.impact_projects(county)
 
 
 @pytest.fixture
 def draft_2026(county: County) -> PolicyEdition:
-    bureau = county.users["bureau_officer"]
-    stored = edition_draft_create(
-        acting_user=bureau,
-        based_on=PolicyEdition.objects.get(edition_id="cixi-2025"),
-        edition_id="cixi-2026",
-        effective_from=dt.date(2026, 1, 1),
-    )
-    return edition_parameter_set(
-        acting_user=bureau, draft=stored, policy_id="cixi-2026-ai", step="cap", value="500000"
-    )
+    return factories.draft_2026(county)
 
 
 def _get(client: Client, query: dict[str, str] | None = None, *, htmx: bool = True) -> tuple[int, str, Any]:
