@@ -8,7 +8,7 @@ ASSETS := node_modules/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install assets lint typecheck bench bench-policy openapi policies-docs clean
+.PHONY: run test install assets lint typecheck bench bench-policy bench-match openapi policies-docs eval-qa clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,16 @@ bench: install assets
 
 bench-policy: install
 	$(BIN)/python bench/bench_policy.py
+
+# 政策找人 on 1,000,000 enterprises and 3,000,000 projects (SQLite under a temporary directory;
+# about 7 minutes): writes its section of docs/benchmarks.md.
+bench-match: install
+	$(BIN)/python bench/bench_match.py
+
+# 智能应答: the question set in shuzhuan/qa/eval/questions.yaml, in a throwaway database after
+# ingesting ../shared/seeds/*.txt; prints each question and the accuracy (exit 1 below 90%).
+eval-qa: install
+	$(BIN)/python -m shuzhuan.qa.eval
 
 clean:
 	rm -rf $(VENV) node_modules var/static

@@ -24,6 +24,7 @@ from shuzhuan.enterprises.api import router as enterprises_router
 from shuzhuan.funds.api import router as funds_router
 from shuzhuan.policies.api import editions_router
 from shuzhuan.policies.api import router as policies_router
+from shuzhuan.qa.api import router as qa_router
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -96,3 +97,4 @@ api.add_router("/policy/editions", editions_router)
 api.add_router("/batches", batches_router)
 api.add_router("/applications", applications_router)
 api.add_router("/funds", funds_router)
+api.add_router("/qa", qa_router)

@@ -10,8 +10,9 @@ import getpass
 import json
 import os
 import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, TypeVar
 
 import typer
 
@@ -37,6 +38,8 @@ applications_app = typer.Typer(help="申报 / approval cycle, public-notice list
 app.add_typer(applications_app, name="applications")
 match_app = typer.Typer(help="政策找人 / matching runs, push and 免申即享 auto-grants", no_args_is_help=True)
 app.add_typer(match_app, name="match")
+qa_app = typer.Typer(help="智能应答 / question-answering corpus", no_args_is_help=True)
+app.add_typer(qa_app, name="qa")
 
 
 class CliError(Exception):
@@ -414,6 +417,59 @@ def policy_calc_cmd(
     for number, line in enumerate(sys.stdin, 1):
         if line.strip():
             typer.echo(json.dumps(one(line, f"line {number}: "), ensure_ascii=False))
+
+
+@app.command("ask")
+def ask_cmd(
+    question: Annotated[str, typer.Argument(help="问题，如 “我投了80万做AI大模型项目能补多少”")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the answer as JSON")] = False,
+) -> None:
+    """智能应答：回答政策问题，附依据与计算金额 / answer a policy question with its sources and the
+    amount computed by the policy engine."""
+    _setup()
+    from shuzhuan.qa.answer import qa_ask
+
+    if not question.strip():
+        raise InputError("question: 请输入问题")
+    answer = qa_ask(question=question)
+    if as_json:
+        typer.echo(json.dumps(answer.as_dict(), ensure_ascii=False))
+        return
+    typer.echo(answer.answer)
+    if answer.amount is not None:
+        typer.echo(f"金额 amount：{answer.amount:.2f} 元")
+    for c in answer.citations:
+        typer.echo(f"依据 source：{c.document} — {c.passage}")
+    typer.echo(f"置信度 confidence：{answer.confidence:.2f}")
+
+
+@qa_app.command("ingest")
+def qa_ingest_cmd(
+    files: Annotated[list[Path], typer.Argument(help=".txt (UTF-8/GBK), .docx or .pdf files")],
+    title: Annotated[str, typer.Option(help="title to use instead of the detected one")] = "",
+) -> None:
+    """导入政策文件、答复函、问答到智能应答语料 / add documents to the Q&A corpus (one line per
+    file; a file ingested before is skipped; exit status 2 when any file is refused)."""
+    _setup()
+    from shuzhuan.core.errors import ApplicationError
+    from shuzhuan.qa.services import qa_ingest
+
+    refused = 0
+    for file in files:
+        try:
+            result = qa_ingest(acting_user=None, path=file, title=title)
+        except ApplicationError as exc:
+            refused += 1
+            _err(f"{file}: {exc.message}")
+            continue
+        doc = result.document
+        name = f"{doc.title}（{doc.number}）" if doc.number else doc.title
+        if result.created:
+            typer.echo(f"已导入 ingested {file}: {name}，{result.passages} 段")
+        else:
+            typer.echo(f"已存在 unchanged {file}: {name}，{result.passages} 段（内容相同，未重复导入）")
+    if refused:
+        raise InputError(f"{refused} 个文件未导入 / {refused} of {len(files)} file(s) refused")
 
 
 @policy_app.command("docs")
@@ -950,6 +1006,28 @@ def match_run_cmd(
     typer.echo("  耗时 seconds：" + " · ".join(f"{k} {v:.2f}" for k, v in run.timings.items()))
 
 
+class _Report(Protocol):
+    def as_dict(self) -> Mapping[str, object]: ...
+
+
+_R = TypeVar("_R", bound=_Report)
+
+
+def _match_report(act: Callable[[], _R], *, as_json: bool) -> _R | None:
+    """``act()``, a matching service made by the system: a refusal is an error (``_match_input``);
+    with ``--json`` the report is printed here and None returned, else the report, to be shown."""
+    from shuzhuan.core.errors import ApplicationError
+
+    try:
+        report = act()
+    except ApplicationError as exc:
+        raise _match_input(exc) from None
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        return None
+    return report
+
+
 @match_app.command("push")
 def match_push_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
@@ -957,15 +1035,10 @@ def match_push_cmd(
     """推送：把当前匹配的新结果发给企业（同一结果只推一次，尊重退订与每日上限）/ push the current
     run's new matches as notices (never twice; opted-out enterprises skipped; daily cap)."""
     _setup()
-    from shuzhuan.core.errors import ApplicationError
     from shuzhuan.matching.services import match_push
 
-    try:
-        report = match_push(acting_user=None)
-    except ApplicationError as exc:
-        raise _match_input(exc) from None
-    if as_json:
-        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+    report = _match_report(lambda: match_push(acting_user=None), as_json=as_json)
+    if report is None:
         return
     typer.echo(
         f"推送完成（第 {report.run} 次匹配）：{report.sent} 条通知、{report.enterprises} 家企业；"
@@ -980,15 +1053,10 @@ def match_auto_grant_cmd(
     """免申即享：为当前匹配中符合免申即享政策的企业自动受理，待核定金额 / create the auto-grant
     awards of the current run (accepted, waiting for an officer's amount approval)."""
     _setup()
-    from shuzhuan.core.errors import ApplicationError
     from shuzhuan.matching.services import match_auto_grant
 
-    try:
-        report = match_auto_grant(acting_user=None)
-    except ApplicationError as exc:
-        raise _match_input(exc) from None
-    if as_json:
-        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+    report = _match_report(lambda: match_auto_grant(acting_user=None), as_json=as_json)
+    if report is None:
         return
     typer.echo(
         f"免申即享（第 {report.run} 次匹配）：新受理 {len(report.granted)} 项，"

@@ -148,6 +148,8 @@ API_FIRM_REFUSED =  (401,       403,    403,  400,  403,    403,      403)  # th
 API_FIRM_ELSEWHERE = (401,      403,    403,  404,  403,    403,      403)  # the firm's op on another's
 NEW_ALLOCATION = {"allocation-level": "central", "allocation-programme": "new-it", "allocation-year": "2025",
                   "allocation-amount": "1000000", "allocation-reference": "矩阵〔2025〕1号"}
+QA_QUESTION = "我投了80万做AI大模型项目能补多少？"
+NEW_FAQ = {"question": "申报材料要盖章吗", "answer": "需要加盖企业公章。", "citations": "矩阵答复函"}
 # A user outside the bureau officer's management scope: a 404, as if there were no such user.
 NOT_MANAGED =       (LOGIN,     404,    403,  403,  403,    403,      403)
 BUREAU_ACTION =     (LOGIN,     Redirect("/users/matrix_user/edit/"), 403, 403, 403, 403, 403)
@@ -288,6 +290,10 @@ CASES: list[Case] = [
     # The policy calculator: every signed-in role (no scope: it reads no registry data).
     _api("api/policy/calc", "POST", API_ALL_200, data=CALC_CASE),
     _api("api/policy/calc", "GET", ALL_405),
+    # 智能应答: every signed-in role may ask; anonymous visitors use the public policy page, not the API
+    # (an open endpoint would let anyone fill the officers' unanswered-question log).
+    _api("api/qa/ask", "POST", API_ALL_200, data={"question": "我投了80万做AI大模型项目能补多少"}),
+    _api("api/qa/ask", "GET", ALL_405),
     # Editions as JSON (same access as the 政策 pages): reading for every signed-in role, a draft only
     # for the bureau; every write for the bureau, on drafts only. <policy>/<step>: the edition's AI cap.
     _api("api/policy/editions", "GET", API_ALL_200),
@@ -631,6 +637,25 @@ CASES: list[Case] = [
     Case("matching/policies/<str:policy_id>/export.xlsx", "GET", (LOGIN, 404, 404, 403, 403, 403, 404),
          target="policy_missing"),
     Case("matching/policies/<str:policy_id>/export.xlsx", "POST", ALL_405, target="policy"),
+    # --- 智能应答: the 政策问答 panel for every signed-in role; the public policy page for everyone,
+    # signed in or not (anonymous asks are limited per session); documents, unanswered questions and
+    # curated FAQ answers for the bureau. A refused form (no file, no question): the page again.
+    Case("qa/", "GET", ALL_200),
+    Case("qa/", "POST", ALL_200, data={"question": QA_QUESTION}),
+    Case("qa/", "PUT", ALL_405),
+    Case("policy-qa/", "GET", (200,) * 7),
+    Case("policy-qa/", "POST", (200,) * 7, data={"question": QA_QUESTION}),
+    Case("policy-qa/", "DELETE", ALL_405),
+    Case("qa/documents/", "GET", BUREAU_ONLY),
+    Case("qa/documents/", "POST", BUREAU_ONLY, data={"title": "无文件"}),  # no file: the page with the error
+    Case("qa/documents/", "PUT", ALL_405),
+    Case("qa/unanswered/", "GET", BUREAU_ONLY),
+    Case("qa/unanswered/", "GET", BUREAU_ONLY, data={"show": "resolved"}),
+    Case("qa/unanswered/", "POST", ALL_405),
+    Case("qa/faqs/new/", "GET", BUREAU_ONLY),
+    Case("qa/faqs/new/", "POST", (LOGIN, Redirect("/qa/unanswered/"), 403, 403, 403, 403, 403), data=NEW_FAQ),
+    Case("qa/faqs/new/", "POST", BUREAU_ONLY, data={}),  # form errors
+    Case("qa/faqs/new/", "DELETE", ALL_405),
 ]
 # fmt: on
 

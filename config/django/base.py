@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "shuzhuan.applications",
     "shuzhuan.funds",
     "shuzhuan.matching",
+    "shuzhuan.qa",
     "shuzhuan.web",
 ]
 
@@ -162,6 +163,15 @@ SHUZHUAN_MATCH_DIR = env.env_str("SHUZHUAN_MATCH_DIR") or str(VAR_DIR / "matchin
 SHUZHUAN_MATCH_KEEP_RUNS = env.env_int("SHUZHUAN_MATCH_KEEP_RUNS", 2)
 SHUZHUAN_SPARK_MASTER = env.env_str("SHUZHUAN_SPARK_MASTER")
 SHUZHUAN_PUSH_DAILY_CAP = env.env_int("SHUZHUAN_PUSH_DAILY_CAP", 3)
+
+# 智能应答 (shuzhuan.qa): below this confidence (0–1) an answer says no exact basis was found and the
+# question is logged for officers. The optional language model that may rephrase answers: an
+# OpenAI-compatible endpoint (e.g. http://127.0.0.1:8001/v1 for a local Qwen); off when the URL is "".
+SHUZHUAN_QA_MIN_CONFIDENCE = float(env.env_str("SHUZHUAN_QA_MIN_CONFIDENCE") or "0.35")
+SHUZHUAN_QA_LLM_URL = env.env_str("SHUZHUAN_QA_LLM_URL")
+SHUZHUAN_QA_LLM_MODEL = env.env_str("SHUZHUAN_QA_LLM_MODEL") or "qwen"
+SHUZHUAN_QA_LLM_KEY = env.env_str("SHUZHUAN_QA_LLM_KEY")
+SHUZHUAN_QA_LLM_TIMEOUT = env.env_int("SHUZHUAN_QA_LLM_TIMEOUT", 10)
 
 NINJA_PAGINATION_PER_PAGE = 50
 API_TOKEN_TTL_DAYS = env.env_int("SHUZHUAN_API_TOKEN_TTL_DAYS", 90)

@@ -64,6 +64,10 @@ class Perm(StrEnum):
     MATCH_VIEW = "match.view"
     MATCH_RUN = "match.run"  # start a matching run, push its notices, create 免申即享 awards
     MATCH_MINE = "match.mine"  # an enterprise's own matches and its opt-out of pushed notices
+    # 智能应答: asking is for every signed-in role (and the public policy page); curating FAQ
+    # answers and following up unanswered questions is the bureau's
+    QA_ASK = "qa.ask"
+    QA_CURATE = "qa.curate"
 
 
 _ALL_ROLES = frozenset(Role)
@@ -101,6 +105,8 @@ ROLE_PERMISSIONS: dict[Perm, frozenset[Role]] = {
     Perm.MATCH_VIEW: _OFFICERS,
     Perm.MATCH_RUN: frozenset({Role.BUREAU_OFFICER}),
     Perm.MATCH_MINE: frozenset({Role.ENTERPRISE}),
+    Perm.QA_ASK: _ALL_ROLES,
+    Perm.QA_CURATE: frozenset({Role.BUREAU_OFFICER}),
 }
 
 AnyUser = User | AnonymousUser
@@ -322,6 +328,8 @@ def access_navigation(user: Any) -> list[NavItem]:
         items.append(NavItem("政策", reverse("web:policy_list"), "policies"))
     if access_has(u, Perm.POLICY_CALC):
         items.append(NavItem("政策计算器", reverse("web:policy_calc"), "calc"))
+    if access_has(u, Perm.QA_ASK):
+        items.append(NavItem("政策问答", reverse("web:qa_chat"), "qa"))
     if access_has(u, Perm.BATCH_VIEW):
         items.append(NavItem("申报批次", reverse("web:batch_list"), "batches"))
     if access_has(u, Perm.APPLICATION_APPLY):
@@ -337,6 +345,8 @@ def access_navigation(user: Any) -> list[NavItem]:
         items.append(NavItem("资金", reverse("web:funds"), "funds"))
     if access_has(u, Perm.NOTICE_INBOX):
         items.append(NavItem("通知", reverse("web:notice_list"), "notices"))
+    if access_has(u, Perm.QA_CURATE):
+        items.append(NavItem("问答管理", reverse("web:qa_unanswered"), "qa_admin"))
     if access_has(u, Perm.USER_MANAGE):
         items.append(NavItem("用户管理", reverse("web:user_list"), "users"))
     items.append(NavItem("接口文档", reverse("api-1.0.0:openapi-view"), "api"))

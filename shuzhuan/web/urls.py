@@ -9,6 +9,7 @@ from shuzhuan.web import (
     views_impact,
     views_matching,
     views_policies,
+    views_qa,
 )
 
 app_name = "web"
@@ -166,6 +167,13 @@ urlpatterns = [
         views_matching.match_policy_export,
         name="match_policy_export",
     ),
+    # 智能应答 (shuzhuan/web/views_qa.py): the 政策问答 panel for everyone signed in, the public policy
+    # page (no login), and the bureau's documents, unanswered questions and curated FAQ answers
+    path("qa/", views_qa.qa_chat, name="qa_chat"),
+    path("policy-qa/", views_qa.policy_qa, name="policy_qa"),
+    path("qa/documents/", views_qa.qa_documents, name="qa_documents"),
+    path("qa/unanswered/", views_qa.qa_unanswered, name="qa_unanswered"),
+    path("qa/faqs/new/", views_qa.qa_faq_create, name="qa_faq_create"),
     # 资金 (shuzhuan/web/views_funds.py): budgets and balances per level, allocations, disbursement runs
     path("funds/", views_funds.funds_overview, name="funds"),
     path("funds/allocations/", views_funds.allocation_create_view, name="allocation_create"),

@@ -148,17 +148,19 @@ def test_navigation_follows_permissions(county: County) -> None:
 
     assert (
         " ".join(keys("bureau_officer"))
-        == "home enterprises import policies calc batches applications matching funds users api"
+        == "home enterprises import policies calc qa batches applications matching funds qa_admin users api"
     )
     assert (
-        " ".join(keys("town_officer")) == "home enterprises policies calc batches applications matching api"
+        " ".join(keys("town_officer"))
+        == "home enterprises policies calc qa batches applications matching api"
     )
     assert (
-        " ".join(keys("auditor")) == "home enterprises policies calc batches applications matching funds api"
+        " ".join(keys("auditor"))
+        == "home enterprises policies calc qa batches applications matching funds api"
     )
-    assert " ".join(keys("enterprise")) == "home enterprises policies calc applications notices api"
-    assert " ".join(keys("expert")) == "home policies calc reviews api"
-    assert " ".join(keys("service_provider")) == "home policies calc api"
+    assert " ".join(keys("enterprise")) == "home enterprises policies calc qa applications notices api"
+    assert " ".join(keys("expert")) == "home policies calc qa reviews api"
+    assert " ".join(keys("service_provider")) == "home policies calc qa api"
     firm_nav = access_navigation(county.users["enterprise"])
     assert firm_nav[1].url == "/enterprises/mine/"
 
