@@ -113,17 +113,6 @@ def _step(result: PolicyResult, name: str) -> Decimal | None:
     return None
 
 
-def _policy_step(policy: Policy, name: str) -> Decimal | None:
-    for s in policy.steps:
-        if s.name == name:
-            try:
-                value = s.expr.evaluate({})
-            except Exception:  # a step that needs case data
-                return None
-            return value if isinstance(value, Decimal) else None
-    return None
-
-
 def policy_citation(policy: Policy) -> Citation:
     c = policy.citation
     return Citation(
@@ -216,7 +205,7 @@ def _steps_sentence(r: PolicyResult) -> str:
 
 def _rule_sentence(policy: Policy) -> str:
     """The policy's parameters in words (a question without an amount)."""
-    rate, cap, threshold = (_policy_step(policy, n) for n in ("rate", "cap", "threshold"))
+    rate, cap, threshold = (policy.constant_step(n) for n in ("rate", "cap", "threshold"))
     parts = []
     if threshold is not None:
         parts.append(f"核定投入额{wan(threshold)}以上（含{wan(threshold)}）")
@@ -274,7 +263,7 @@ def _engine_answer(
 
     if facts.intent == THRESHOLD and facts.investment is None:
         lines = [f"{r.policy.title}：{_rule_sentence(r.policy) or r.policy.summary}" for r in results]
-        no_threshold = [r.policy.title for r in results if _policy_step(r.policy, "threshold") is None]
+        no_threshold = [r.policy.title for r in results if r.policy.constant_step("threshold") is None]
         text = f"{head}，" + "；".join(lines) + "。"
         if no_threshold and len(results) == 1:
             text += "该项政策没有投入额门槛，需满足的条件见所引条款。"

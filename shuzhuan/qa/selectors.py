@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db.models import Count, QuerySet
 
 from shuzhuan.qa.models import FAQ, Document, UnansweredQuestion
-from shuzhuan.rules.model import Edition, NoEditionError, Policy
+from shuzhuan.rules.model import Edition, NoEditionError
 
 
 def document_list() -> QuerySet[Document]:
@@ -48,17 +48,6 @@ class PublicPolicy:
     auto_grant: bool
 
 
-def _constant_step(policy: Policy, name: str) -> Decimal | None:
-    for step in policy.steps:
-        if step.name == name:
-            try:
-                value = step.expr.evaluate({})
-            except Exception:  # a step that needs the case's data
-                return None
-            return value if isinstance(value, Decimal) else None
-    return None
-
-
 def policy_public(*, today: dt.date | None = None) -> tuple[Edition | None, list[PublicPolicy]]:
     """The edition in force today and its published policies, for the public policy page."""
     from django.utils import timezone
@@ -80,7 +69,7 @@ def policy_public(*, today: dt.date | None = None) -> tuple[Edition | None, list
                 title=policy.title,
                 summary=policy.summary.strip(),
                 citation=citation,
-                cap=_constant_step(policy, "cap"),
+                cap=policy.constant_step("cap"),
                 auto_grant=policy.auto_grant,
             )
         )

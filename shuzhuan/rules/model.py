@@ -49,6 +49,18 @@ class Policy:
     # (enterprise-scope policies only; the award still waits for an officer's amount approval)
     auto_grant: bool = False
 
+    def constant_step(self, name: str) -> Decimal | None:
+        """The value of the step ``name`` when it is a plain number (a cap, rate or threshold),
+        else None (no such step, or it reads the case's fields)."""
+        for step in self.steps:
+            if step.name == name:
+                try:
+                    value = step.expr.evaluate({})
+                except Exception:  # a step that reads the case's fields
+                    return None
+                return value if isinstance(value, Decimal) else None
+        return None
+
 
 @dataclass(frozen=True)
 class Edition:
