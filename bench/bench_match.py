@@ -882,7 +882,11 @@ NOTES = (
     "The database is a variable: the run is mostly SQL reads and writes, and the machine is shared "
     "(other sessions' test suites were running; the load average at the start of each measurement "
     "is in the tables). `--database-url postgres://…` runs the same benchmark on a scratch "
-    "PostgreSQL database (`COPY` to load and store; not recorded here)."
+    "PostgreSQL database (`COPY` to load and store). Once, on 2026-11-23, on PostgreSQL 15.20 on "
+    "this machine (without Spark, at load average ~2.3): generated in 122 s, the DuckDB first run "
+    "29.2 s (snapshot 9.1, match 3.3, store 5.2, diff 11.4 s), 871 MiB. The diff, storing the first "
+    "run's 1,055,124 changes, is the slow phase there — probably because `MatchChange` keeps the "
+    "foreign-key constraints `Match` dropped for nearly doubling its `COPY` (not profiled)."
 )
 
 

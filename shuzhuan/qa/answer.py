@@ -396,10 +396,10 @@ def extract(question: str, text: str, limit: int = 2) -> tuple[str, float]:
     return chosen, coverage
 
 
-def _retrieval_answer(question: str) -> Answer:
-    from shuzhuan.qa.retrieval import retriever
+def _retrieval_answer(question: str, *, baseline: bool = False) -> Answer:
+    from shuzhuan.qa.retrieval import baseline_retriever, retriever
 
-    hits = retriever().search(question, k=5)
+    hits = (baseline_retriever() if baseline else retriever()).search(question, k=5)
     if not hits:
         return Answer(answer=NOT_FOUND, amount=None, confidence=0.0)
     top = hits[0]
@@ -439,8 +439,16 @@ def _min_confidence() -> float:
     return float(getattr(settings, "SHUZHUAN_QA_MIN_CONFIDENCE", DEFAULT_MIN_CONFIDENCE))
 
 
-def qa_ask(*, question: str, user: Any = None, today: dt.date | None = None, log: bool = True) -> Answer:
-    """Answer one question (see the module docstring for the order)."""
+def qa_ask(
+    *,
+    question: str,
+    user: Any = None,
+    today: dt.date | None = None,
+    log: bool = True,
+    baseline: bool = False,
+) -> Answer:
+    """Answer one question (see the module docstring for the order). ``baseline`` searches the
+    passages with the plain BM25 baseline instead of the programme's retriever (benchmarks)."""
     from shuzhuan.policies.selectors import edition_rulebook
 
     question = question.strip()
@@ -452,7 +460,7 @@ def qa_ask(*, question: str, user: Any = None, today: dt.date | None = None, log
         facts = understand(question, today=today)
         answer = _engine_answer(facts, today, edition_rulebook(), _user_facts(user))
     if answer is None:
-        answer = _retrieval_answer(question)
+        answer = _retrieval_answer(question, baseline=baseline)
     if answer.confidence < _min_confidence():
         if log:
             from shuzhuan.qa.curation import unanswered_record

@@ -90,8 +90,11 @@ def check(item: dict[str, Any], answer: Any) -> list[str]:
     return problems
 
 
-def eval_run(*, questions: Path = QUESTIONS, seeds: Path = SEEDS, out: Any = None) -> Report:
-    """Ingest the seeds, ask every question (unanswered questions are not logged) and score."""
+def eval_run(
+    *, questions: Path = QUESTIONS, seeds: Path = SEEDS, out: Any = None, baseline: bool = False
+) -> Report:
+    """Ingest the seeds, ask every question (unanswered questions are not logged) and score;
+    ``baseline``: search passages with the plain BM25 baseline retriever instead."""
     from shuzhuan.qa.answer import qa_ask
 
     today, items = load_questions(questions)
@@ -102,7 +105,7 @@ def eval_run(*, questions: Path = QUESTIONS, seeds: Path = SEEDS, out: Any = Non
         if item.get("seeds") and not have_seeds:
             report.skipped.append((q, f"seed documents not found in {seeds}"))
             continue
-        answer = qa_ask(question=q, today=today, log=False)
+        answer = qa_ask(question=q, today=today, log=False, baseline=baseline)
         problems = check(item, answer)
         got = answer.as_dict()
         report.results.append(
