@@ -40,6 +40,12 @@ match_app = typer.Typer(help="政策找人 / matching runs, push and 免申即�
 app.add_typer(match_app, name="match")
 qa_app = typer.Typer(help="智能应答 / question-answering corpus", no_args_is_help=True)
 app.add_typer(qa_app, name="qa")
+cockpit_app = typer.Typer(help="统计驾驶舱 / cockpit: peer counties' figures for ranks", no_args_is_help=True)
+app.add_typer(cockpit_app, name="cockpit")
+report_app = typer.Typer(
+    help="统计报告 / the programme's figures as Word, PDF and Excel files", no_args_is_help=True
+)
+app.add_typer(report_app, name="report")
 
 
 class CliError(Exception):
@@ -111,6 +117,9 @@ def demo_load(
         f"演示项目：{programme.batches} 个申报批次，{programme.applications} 项申报"
         + (f"（{programme.reason}）" if programme.skipped else "")
     )
+    from shuzhuan.demo_activities import demo_activities_load
+
+    typer.echo(demo_activities_load(seed=seed).line())
     from shuzhuan.matching.selectors import match_run_current
     from shuzhuan.matching.services import match_push, match_run
 
@@ -118,6 +127,9 @@ def demo_load(
         run = match_run(acting_user=None)
         pushed = match_push(acting_user=None, run=run)
         typer.echo(f"政策找人：第 {run.version} 次匹配，{run.total} 条匹配，已推送 {pushed.sent} 条通知")
+    from shuzhuan.demo_peers import demo_peers_load
+
+    typer.echo(demo_peers_load().line())
     typer.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
     for a in accounts:
         typer.echo(f"  {a.username:<16} | {a.role} | {a.scope}")
@@ -470,6 +482,72 @@ def qa_ingest_cmd(
             typer.echo(f"已存在 unchanged {file}: {name}，{result.passages} 段（内容相同，未重复导入）")
     if refused:
         raise InputError(f"{refused} 个文件未导入 / {refused} of {len(files)} file(s) refused")
+
+
+@cockpit_app.command("peers-import")
+def cockpit_peers_import(
+    file: Annotated[Path, typer.Argument(help=".xlsx: 指标代码 (or 指标), 年度, 比较范围, 地区, 数值")],
+) -> None:
+    """导入其他县（市、区）的公布数值（同级比较）/ import peer counties' figures (all rows or none;
+    exit status 2 and one line per error on bad input)."""
+    if not file.exists() or not file.is_file():
+        raise InputError(f"file not found: {file}")
+    _setup()
+    from shuzhuan.cockpit.peers import peer_import
+    from shuzhuan.core.errors import ApplicationError
+
+    try:
+        report = peer_import(acting_user=None, path=file, filename=file.name)
+    except ApplicationError as exc:
+        raise InputError(f"{file.name}: {exc.message}") from None
+    if not report.ok:
+        for line in report.error_lines():
+            _err(line)
+        raise InputError(f"{file.name}: {report.summary()}")
+    typer.echo(f"{file.name}：{report.summary()}")
+
+
+@report_app.command("build")
+def report_build_cmd(
+    start: Annotated[int | None, typer.Option("--from", help="first year, e.g. 2024 (required)")] = None,
+    end: Annotated[int | None, typer.Option("--to", help="last year, e.g. 2025 (default: --from)")] = None,
+    region: Annotated[
+        str | None, typer.Option(help="a region code, e.g. cixi-guanhaiwei (default: all)")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="the folder to write the three files to (required)")
+    ] = None,
+) -> None:
+    """统计报告 / the period's figures in officers' phrasing, each with a footnote naming its query:
+    a Word document, a PDF and a workbook of the underlying tables."""
+    if start is None:
+        raise InputError("--from: required, the first year (e.g. 2024)")
+    end = start if end is None else end
+    for option, year in (("--from", start), ("--to", end)):
+        if not 2000 <= year <= 2100:
+            raise InputError(f"{option}: must be between 2000 and 2100, not {year}")
+    if start > end:
+        raise InputError(f"--to: must not be before --from ({end} < {start})")
+    if out is None:
+        raise InputError("--out: required, the folder to write the files to")
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out: not a folder: {out}")
+    if not out.exists() and not out.parent.is_dir():
+        raise InputError(f"--out: parent folder does not exist: {out.parent}")
+    _setup()
+    from shuzhuan.cockpit.report import report_build, report_write
+    from shuzhuan.cockpit.tasks import report_scope_period
+    from shuzhuan.core.errors import ApplicationError
+
+    try:
+        scope, period = report_scope_period(start=start, end=end, region_code=region and region.strip())
+    except ApplicationError as exc:
+        raise InputError(f"--region: {exc.message}" if exc.field == "region" else exc.message) from None
+    report = report_build(scope, period)
+    paths = report_write(report, out)
+    typer.echo(f"{report.title}：{len(report.footnotes)} 个统计数，已写入")
+    for path in paths.values():
+        typer.echo(f"  {path}")
 
 
 @policy_app.command("docs")

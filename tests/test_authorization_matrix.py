@@ -37,10 +37,12 @@ from conftest import County
 from shuzhuan.accounts.models import Role
 from shuzhuan.accounts.services import api_token_create
 from shuzhuan.accounts.tests.factories import PASSWORD, make_user
+from shuzhuan.activities.services import event_create, registration_add, trainee_add, training_class_create
 from shuzhuan.api import api
 from shuzhuan.applications.models import Status
 from shuzhuan.applications.services import expert_assign, invoice_add, objection_record
 from shuzhuan.applications.tests.factories import advance, draft, open_batch
+from shuzhuan.cockpit.tasks import REPORT_TASK, report_dir
 from shuzhuan.core.models import BackgroundTask
 from shuzhuan.enterprises.models import Enterprise
 from shuzhuan.enterprises.tasks import IMPORT_TASK
@@ -153,6 +155,23 @@ NEW_FAQ = {"question": "申报材料要盖章吗", "answer": "需要加盖企业
 # A user outside the bureau officer's management scope: a 404, as if there were no such user.
 NOT_MANAGED =       (LOGIN,     404,    403,  403,  403,    403,      403)
 BUREAU_ACTION =     (LOGIN,     Redirect("/users/matrix_user/edit/"), 403, 403, 403, 403, 403)
+# 活动与人才: officers see their region's subtree; the bureau and town officers record (in their town).
+NEW_EVENT = {"kind": "onsite", "title": "矩阵现场会", "held_on": "2024-05-20", "region": "cixi-guanhaiwei"}
+NEW_CLASS = {"name": "矩阵培训班", "region": "cixi-guanhaiwei", "starts_on": "2024-03-01", "ends_on": "2024-06-30"}
+NEW_CERTIFICATION = {"person_name": "矩阵持证人", "occupation": "电子商务师", "level": "4",
+                     "certified_on": "2024-06-01", "body": "矩阵认定机构", "region": "cixi-guanhaiwei"}
+TO_EVENT = Redirect("/activities/events/*")
+TO_CLASS = Redirect("/activities/classes/*")
+TO_CERTIFICATIONS = Redirect("/activities/certifications/")
+ACTIVITY_SAVED_EVENT = (LOGIN,  TO_EVENT, TO_EVENT, 403, 403, 403, 403)
+ACTIVITY_SAVED_CLASS = (LOGIN,  TO_CLASS, TO_CLASS, 403, 403, 403, 403)
+ACTIVITY_VIEW_ELSEWHERE = (LOGIN, 200,  404,  403,  403,    403,      200)  # 周巷镇: not the town officer's
+ACTIVITY_MISSING =  (LOGIN,     404,    404,  403,  403,    403,      404)
+ACTIVITY_EDIT_MISSING = (LOGIN, 404,    404,  403,  403,    403,      403)
+# 统计报告: a started report goes to its task's page; a task is its starter's (others: 404).
+REPORT_STARTED = Redirect("/cockpit/reports/*")
+REPORT_OWNER =      (LOGIN,     200,    404,  403,  403,    403,      404)
+REPORT_NOBODY =     (LOGIN,     404,    404,  403,  403,    403,      404)
 
 CASES: list[Case] = [
     # --- pages ---------------------------------------------------------------------------
@@ -637,6 +656,76 @@ CASES: list[Case] = [
     Case("matching/policies/<str:policy_id>/export.xlsx", "GET", (LOGIN, 404, 404, 403, 403, 403, 404),
          target="policy_missing"),
     Case("matching/policies/<str:policy_id>/export.xlsx", "POST", ALL_405, target="policy"),
+    # --- 活动与人才: officers within their region (auditors read-only); the bureau and town officers
+    # record events, registrations, attendance, classes, trainees' outcome and certifications. Targets:
+    # "activity_event"/"activity_class" in 观海卫镇 (the town officer's), "…_elsewhere" in 周巷镇, "…_missing"
+    # an id nobody has. A region outside the town officer's town is not a choice: the form again (200).
+    Case("activities/", "GET", OFFICERS),
+    Case("activities/", "GET", OFFICERS, data={"region": "cixi-zhouxiang", "kind": "onsite"}),
+    Case("activities/", "POST", ALL_405),
+    Case("activities/events/new/", "GET", EDITORS),
+    Case("activities/events/new/", "POST", ACTIVITY_SAVED_EVENT, data=NEW_EVENT),
+    Case("activities/events/new/", "POST", (LOGIN, TO_EVENT, 200, 403, 403, 403, 403),
+         data={**NEW_EVENT, "region": "cixi-zhouxiang"}),
+    Case("activities/events/new/", "POST", EDITORS, data={}),  # form errors
+    Case("activities/events/new/", "DELETE", ALL_405),
+    Case("activities/events/<int:pk>/", "GET", OFFICERS, target="activity_event"),
+    Case("activities/events/<int:pk>/", "GET", ACTIVITY_VIEW_ELSEWHERE, target="activity_event_elsewhere"),
+    Case("activities/events/<int:pk>/", "GET", ACTIVITY_MISSING, target="activity_event_missing"),
+    Case("activities/events/<int:pk>/", "POST", ALL_405, target="activity_event"),
+    Case("activities/events/<int:pk>/registrations/", "POST", ACTIVITY_SAVED_EVENT, target="activity_event",
+         data={"attendee_name": "矩阵参会人", "attendee_phone": "13800000000"}),
+    Case("activities/events/<int:pk>/registrations/", "POST", (LOGIN, TO_EVENT, 404, 403, 403, 403, 403),
+         target="activity_event_elsewhere", data={"attendee_name": "矩阵参会人"}),
+    Case("activities/events/<int:pk>/registrations/", "POST", EDITORS, target="activity_event",
+         data={}),  # form errors
+    Case("activities/events/<int:pk>/registrations/", "POST", EDITORS, target="activity_event",
+         data={"attendee_name": "矩阵已报名", "enterprise": "慈溪市甲汽配有限公司"}),  # registered: refused
+    Case("activities/events/<int:pk>/registrations/", "POST", ACTIVITY_EDIT_MISSING,
+         target="activity_event_missing", data={"attendee_name": "矩阵参会人"}),
+    Case("activities/events/<int:pk>/registrations/", "GET", ALL_405, target="activity_event"),
+    Case("activities/events/<int:pk>/registrations/<int:registration_id>/attendance/", "POST",
+         ACTIVITY_SAVED_EVENT, target="activity_event", data={"attended": "1"}),
+    Case("activities/events/<int:pk>/registrations/<int:registration_id>/attendance/", "POST",
+         (LOGIN, TO_EVENT, 404, 403, 403, 403, 403), target="activity_event_elsewhere", data={"attended": "1"}),
+    Case("activities/events/<int:pk>/registrations/<int:registration_id>/attendance/", "POST",
+         ACTIVITY_EDIT_MISSING, target="activity_event_missing", data={"attended": "1"}),
+    Case("activities/events/<int:pk>/registrations/<int:registration_id>/attendance/", "GET", ALL_405,
+         target="activity_event"),
+    Case("activities/classes/new/", "GET", EDITORS),
+    Case("activities/classes/new/", "POST", ACTIVITY_SAVED_CLASS, data=NEW_CLASS),
+    Case("activities/classes/new/", "POST", (LOGIN, TO_CLASS, 200, 403, 403, 403, 403),
+         data={**NEW_CLASS, "region": "cixi-zhouxiang"}),
+    Case("activities/classes/new/", "POST", EDITORS, data={**NEW_CLASS, "ends_on": "2024-01-01"}),  # refused
+    Case("activities/classes/new/", "DELETE", ALL_405),
+    Case("activities/classes/<int:pk>/", "GET", OFFICERS, target="activity_class"),
+    Case("activities/classes/<int:pk>/", "GET", ACTIVITY_VIEW_ELSEWHERE, target="activity_class_elsewhere"),
+    Case("activities/classes/<int:pk>/", "GET", ACTIVITY_MISSING, target="activity_class_missing"),
+    Case("activities/classes/<int:pk>/", "POST", ALL_405, target="activity_class"),
+    Case("activities/classes/<int:pk>/trainees/", "POST", ACTIVITY_SAVED_CLASS, target="activity_class",
+         data={"name": "矩阵学员", "origin": "student"}),
+    Case("activities/classes/<int:pk>/trainees/", "POST", (LOGIN, TO_CLASS, 404, 403, 403, 403, 403),
+         target="activity_class_elsewhere", data={"name": "矩阵学员", "origin": "student"}),
+    Case("activities/classes/<int:pk>/trainees/", "POST", EDITORS, target="activity_class", data={}),
+    Case("activities/classes/<int:pk>/trainees/", "POST", ACTIVITY_EDIT_MISSING,
+         target="activity_class_missing", data={"name": "矩阵学员", "origin": "student"}),
+    Case("activities/classes/<int:pk>/trainees/", "GET", ALL_405, target="activity_class"),
+    Case("activities/classes/<int:pk>/trainees/<int:trainee_id>/outcome/", "POST", ACTIVITY_SAVED_CLASS,
+         target="activity_class", data={"completed": "on", "employed": "on", "employer": "矩阵就业单位"}),
+    Case("activities/classes/<int:pk>/trainees/<int:trainee_id>/outcome/", "POST",
+         (LOGIN, TO_CLASS, 404, 403, 403, 403, 403), target="activity_class_elsewhere", data={"completed": "on"}),
+    Case("activities/classes/<int:pk>/trainees/<int:trainee_id>/outcome/", "POST", ACTIVITY_EDIT_MISSING,
+         target="activity_class_missing", data={"completed": "on"}),
+    Case("activities/classes/<int:pk>/trainees/<int:trainee_id>/outcome/", "GET", ALL_405,
+         target="activity_class"),
+    Case("activities/certifications/", "GET", OFFICERS),
+    Case("activities/certifications/", "GET", OFFICERS, data={"year": "2024", "level": "4"}),
+    Case("activities/certifications/", "POST", (LOGIN, TO_CERTIFICATIONS, TO_CERTIFICATIONS, 403, 403, 403, 403),
+         data=NEW_CERTIFICATION),
+    Case("activities/certifications/", "POST", (LOGIN, TO_CERTIFICATIONS, 200, 403, 403, 403, 403),
+         data={**NEW_CERTIFICATION, "region": "cixi-zhouxiang"}),
+    Case("activities/certifications/", "POST", EDITORS, data={}),  # form errors
+    Case("activities/certifications/", "PUT", ALL_405),
     # --- 智能应答: the 政策问答 panel for every signed-in role; the public policy page for everyone,
     # signed in or not (anonymous asks are limited per session); documents, unanswered questions and
     # curated FAQ answers for the bureau. A refused form (no file, no question): the page again.
@@ -656,6 +745,46 @@ CASES: list[Case] = [
     Case("qa/faqs/new/", "POST", (LOGIN, Redirect("/qa/unanswered/"), 403, 403, 403, 403, 403), data=NEW_FAQ),
     Case("qa/faqs/new/", "POST", BUREAU_ONLY, data={}),  # form errors
     Case("qa/faqs/new/", "DELETE", ALL_405),
+    # --- 同级比较 (cockpit/peers): a rank compares counties, so officers at county level or above see
+    # it (bureau, auditor); a town officer gets a 403, not a town's list. The bureau uploads (no file:
+    # the page with the error) and downloads the template.
+    # 统计驾驶舱: officers within their region; allocations are county-wide (a town officer: 404)
+    Case("cockpit/", "GET", OFFICERS),
+    Case("cockpit/", "GET", OFFICERS, data={"from": "2024", "to": "2025"}),
+    Case("cockpit/", "GET",                   (LOGIN, 400,  400,  403,  403,  403,  400), data={"from": "2026", "to": "2024"}),
+    Case("cockpit/", "POST", ALL_405),
+    Case("cockpit/records/<str:key>/", "GET", OFFICERS, params={"key": "qual_new.national_tech_sme"},
+         data={"from": "2024"}),
+    Case("cockpit/records/<str:key>/", "GET", (LOGIN, 200,  404,  403,  403,  403,  200), params={"key": "alloc.amount"}),
+    Case("cockpit/records/<str:key>/", "GET", (LOGIN, 404,  404,  403,  403,  403,  404), params={"key": "no.such"}),
+    Case("cockpit/records/<str:key>/", "POST", ALL_405, params={"key": "paid.amount"}),
+    Case("cockpit/records/<str:key>/export.xlsx", "GET", OFFICERS, params={"key": "paid.amount"}),
+    Case("cockpit/records/<str:key>/export.xlsx", "GET", (LOGIN, 200, 404, 403, 403, 403, 200),
+         params={"key": "alloc.amount.all.central"}),
+    Case("cockpit/records/<str:key>/export.xlsx", "POST", ALL_405, params={"key": "paid.amount"}),
+    Case("cockpit/peers/", "GET",             (LOGIN, 200,  403,  403,  403,  403,  200)),
+    Case("cockpit/peers/", "GET",             (LOGIN, 200,  403,  403,  403,  403,  200), data={"year": "2025"}),
+    Case("cockpit/peers/", "POST", BUREAU_ONLY, data={}),
+    Case("cockpit/peers/", "PUT", ALL_405),
+    Case("cockpit/peers/template.xlsx", "GET", BUREAU_ONLY),
+    Case("cockpit/peers/template.xlsx", "POST", ALL_405),
+    # --- 统计报告 (cockpit/reports): officers build a report of their own region in the background; a
+    # task is its starter's only. Targets: "report" a finished report task of the bureau officer's with
+    # its Word file on disk, "report_other" one nobody here started. Bad years: the form again.
+    Case("cockpit/reports/", "GET", OFFICERS),
+    Case("cockpit/reports/", "POST", (LOGIN, REPORT_STARTED, REPORT_STARTED, 403, 403, 403, REPORT_STARTED),
+         data={"from": "2024", "to": "2025"}),
+    Case("cockpit/reports/", "POST", OFFICERS, data={"from": "2025", "to": "2024"}),
+    Case("cockpit/reports/", "PUT", ALL_405),
+    Case("cockpit/reports/<uuid:task_id>/", "GET", REPORT_OWNER, target="report"),
+    Case("cockpit/reports/<uuid:task_id>/", "GET", REPORT_NOBODY, target="report_other"),
+    Case("cockpit/reports/<uuid:task_id>/", "POST", ALL_405, target="report"),
+    Case("cockpit/reports/<uuid:task_id>/<str:fmt>", "GET", REPORT_OWNER, target="report", params={"fmt": "docx"}),
+    Case("cockpit/reports/<uuid:task_id>/<str:fmt>", "GET", REPORT_NOBODY, target="report", params={"fmt": "pdf"}),
+    Case("cockpit/reports/<uuid:task_id>/<str:fmt>", "GET", REPORT_NOBODY, target="report", params={"fmt": "exe"}),
+    Case("cockpit/reports/<uuid:task_id>/<str:fmt>", "GET", REPORT_NOBODY, target="report_other",
+         params={"fmt": "docx"}),
+    Case("cockpit/reports/<uuid:task_id>/<str:fmt>", "POST", ALL_405, target="report", params={"fmt": "docx"}),
 ]
 # fmt: on
 
@@ -737,6 +866,22 @@ def _import_task(owner_id: int | None) -> str:
     job = BackgroundTask.objects.create(
         id=uuid.uuid4(), kind=IMPORT_TASK, owner_id=owner_id, params={"filename": "名单.xlsx"}
     )
+    return str(job.pk)
+
+
+def _report_task(owner_id: int | None) -> str:
+    """A finished report task with its Word file on disk (no PDF: that download is a 404)."""
+    job = BackgroundTask.objects.create(
+        id=uuid.uuid4(),
+        kind=REPORT_TASK,
+        owner_id=owner_id,
+        status=BackgroundTask.Status.SUCCEEDED,
+        params={"from": 2024, "to": 2025, "region": None},
+        result={"title": "矩阵报告", "files": {"docx": "矩阵报告.docx", "pdf": "矩阵报告.pdf"}, "figures": 0},
+    )
+    folder = report_dir(job.pk)
+    folder.mkdir(parents=True)
+    (folder / "矩阵报告.docx").write_bytes(b"PK\x03\x04")
     return str(job.pk)
 
 
@@ -835,6 +980,39 @@ def _matching_params(target: str) -> dict[str, str]:
     }
 
 
+ACTIVITY_TARGETS = {
+    "activity_event", "activity_event_elsewhere", "activity_event_missing",
+    "activity_class", "activity_class_elsewhere", "activity_class_missing",
+}  # fmt: skip
+
+
+def _activity_params(target: str, county: County) -> dict[str, str]:
+    """Route parameters for the 活动与人才 rows: an event with one registration (of the town's
+    enterprise) or a class with one trainee, in 观海卫镇 or 周巷镇, made by the services."""
+    if target.endswith("_missing"):
+        return {"pk": "999999", "registration_id": "999999", "trainee_id": "999999"}
+    elsewhere = target.endswith("_elsewhere")
+    region = "cixi-zhouxiang" if elsewhere else "cixi-guanhaiwei"
+    firm = county.elsewhere if elsewhere else county.own
+    if target.startswith("activity_event"):
+        event = event_create(
+            acting_user=None, kind="onsite", title="矩阵现场会", held_on=dt.date(2024, 5, 20), region=region
+        )
+        registration = registration_add(
+            acting_user=None, event=event, enterprise=firm, attendee_name="矩阵已报名"
+        )
+        return {"pk": str(event.pk), "registration_id": str(registration.pk)}
+    training_class = training_class_create(
+        acting_user=None,
+        name="矩阵培训班",
+        region=region,
+        starts_on=dt.date(2024, 3, 1),
+        ends_on=dt.date(2024, 6, 30),
+    )
+    trainee = trainee_add(acting_user=None, training_class=training_class, name="矩阵学员", origin="student")
+    return {"pk": str(training_class.pk), "trainee_id": str(trainee.pk)}
+
+
 def _url(case: Case, county: County) -> str:
     if case.target in {"user", "user_peer", "user_above", "self"}:
         return "/" + _PARAM.sub(_user_target(case.target, county), case.route)
@@ -848,11 +1026,21 @@ def _url(case: Case, county: County) -> str:
     if case.target in APPLICATION_TARGETS:
         params = {**_application_params(case.target, county), **(case.params or {})}
         return "/" + _PARAM.sub(lambda m: params[m.group(1)], case.route)
+    if case.target in {"report", "report_other"}:
+        owner = county.users["bureau_officer"].pk if case.target == "report" else None
+        params = {"task_id": _report_task(owner), **(case.params or {})}
+        return "/" + _PARAM.sub(lambda m: params[m.group(1)], case.route)
     if case.target.startswith("task"):
         owner = county.users["bureau_officer"].pk if case.target == "task" else None
         return "/" + _PARAM.sub(_import_task(owner), case.route)
     if case.target in MATCHING_TARGETS:
         params = _matching_params(case.target)
+        return "/" + _PARAM.sub(lambda m: params[m.group(1)], case.route)
+    if case.target in ACTIVITY_TARGETS:
+        params = _activity_params(case.target, county)
+        return "/" + _PARAM.sub(lambda m: params[m.group(1)], case.route)
+    if not case.target and case.params:  # route parameters given by the row itself
+        params = case.params
         return "/" + _PARAM.sub(lambda m: params[m.group(1)], case.route)
     uscc = {
         "own": county.own.uscc,
@@ -951,6 +1139,7 @@ def _materials_dir(settings: Any, tmp_path: Any) -> None:
     the test's own folder."""
     settings.MATERIALS_DIR = tmp_path / "materials"
     settings.SHUZHUAN_MATCH_DIR = str(tmp_path / "matching")
+    settings.SHUZHUAN_REPORT_DIR = str(tmp_path / "reports")
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "shuzhuan.funds",
     "shuzhuan.matching",
     "shuzhuan.qa",
+    "shuzhuan.activities",
+    "shuzhuan.cockpit",
     "shuzhuan.web",
 ]
 
@@ -138,6 +140,7 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -163,6 +166,8 @@ SHUZHUAN_MATCH_DIR = env.env_str("SHUZHUAN_MATCH_DIR") or str(VAR_DIR / "matchin
 SHUZHUAN_MATCH_KEEP_RUNS = env.env_int("SHUZHUAN_MATCH_KEEP_RUNS", 2)
 SHUZHUAN_SPARK_MASTER = env.env_str("SHUZHUAN_SPARK_MASTER")
 SHUZHUAN_PUSH_DAILY_CAP = env.env_int("SHUZHUAN_PUSH_DAILY_CAP", 3)
+# 统计报告 (shuzhuan.cockpit.report): each report task's .docx/.pdf/.xlsx go to <dir>/<task id>/.
+SHUZHUAN_REPORT_DIR = env.env_str("SHUZHUAN_REPORT_DIR") or str(VAR_DIR / "reports")
 
 # 智能应答 (shuzhuan.qa): below this confidence (0–1) an answer says no exact basis was found and the
 # question is logged for officers. The optional language model that may rephrase answers: an

@@ -68,6 +68,16 @@ class Perm(StrEnum):
     # answers and following up unanswered questions is the bureau's
     QA_ASK = "qa.ask"
     QA_CURATE = "qa.curate"
+    # 统计驾驶舱: live figures and charts, each figure's records, within region (a town officer
+    # sees their town); report builds (.docx/.pdf/.xlsx) of the same figures; peer counties'
+    # figures imported from .xlsx so a rank can be stated from data
+    COCKPIT_VIEW = "cockpit.view"
+    REPORT_BUILD = "report.build"
+    PEER_IMPORT = "peer.import"
+    # 活动与人才: events (现场会/培训班/对接会) with registrations and attendance, training
+    # classes with trainees and their employment outcome, skill certifications
+    ACTIVITY_VIEW = "activity.view"
+    ACTIVITY_MANAGE = "activity.manage"  # bureau; a town officer within their own town
 
 
 _ALL_ROLES = frozenset(Role)
@@ -107,6 +117,11 @@ ROLE_PERMISSIONS: dict[Perm, frozenset[Role]] = {
     Perm.MATCH_MINE: frozenset({Role.ENTERPRISE}),
     Perm.QA_ASK: _ALL_ROLES,
     Perm.QA_CURATE: frozenset({Role.BUREAU_OFFICER}),
+    Perm.COCKPIT_VIEW: _OFFICERS,
+    Perm.REPORT_BUILD: _OFFICERS,
+    Perm.PEER_IMPORT: frozenset({Role.BUREAU_OFFICER}),
+    Perm.ACTIVITY_VIEW: _OFFICERS,
+    Perm.ACTIVITY_MANAGE: frozenset({Role.BUREAU_OFFICER, Role.TOWN_OFFICER}),
 }
 
 AnyUser = User | AnonymousUser
@@ -341,6 +356,10 @@ def access_navigation(user: Any) -> list[NavItem]:
         items.append(NavItem(label, reverse("web:application_list"), "applications"))
     if access_has(u, Perm.MATCH_VIEW):
         items.append(NavItem("政策找人", reverse("web:matching"), "matching"))
+    if access_has(u, Perm.ACTIVITY_VIEW):
+        items.append(NavItem("活动与人才", reverse("web:activities"), "activities"))
+    if access_has(u, Perm.COCKPIT_VIEW):
+        items.append(NavItem("统计驾驶舱", reverse("web:cockpit"), "cockpit"))
     if access_has(u, Perm.FUNDS_VIEW):
         items.append(NavItem("资金", reverse("web:funds"), "funds"))
     if access_has(u, Perm.NOTICE_INBOX):

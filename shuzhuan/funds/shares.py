@@ -26,6 +26,13 @@ FEN = Decimal("0.01")
 LEVEL_ORDER: tuple[str, ...] = (Level.CENTRAL, Level.CITY, Level.COUNTY)
 REMAINDER_LEVEL = Level.COUNTY
 LEVEL_LABELS: dict[str, str] = {str(k): str(v) for k, v in Level.choices}
+# The policy families money is budgeted by (Budget.programme / Award.programme), as officers name them.
+PROGRAMME_LABELS: dict[str, str] = {
+    "pilot": "数字化改造试点",
+    "new-it": "新一代信息技术",
+    "ai": "人工智能大模型",
+    "sample": "样本企业奖励",
+}
 
 _EDITION_PREFIX = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*?-\d{4}-(?P<family>[a-z0-9][a-z0-9-]*)$")
 

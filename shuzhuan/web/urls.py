@@ -3,7 +3,11 @@ from django.urls import path
 from shuzhuan.web import (
     views,
     views_accounts,
+    views_activities,
     views_applications,
+    views_cockpit,
+    views_cockpit_peers,
+    views_cockpit_reports,
     views_enterprises,
     views_funds,
     views_impact,
@@ -174,6 +178,67 @@ urlpatterns = [
     path("qa/documents/", views_qa.qa_documents, name="qa_documents"),
     path("qa/unanswered/", views_qa.qa_unanswered, name="qa_unanswered"),
     path("qa/faqs/new/", views_qa.qa_faq_create, name="qa_faq_create"),
+    # 统计驾驶舱 (shuzhuan/web/views_cockpit.py): KPI cards and charts; every figure's records
+    path("cockpit/", views_cockpit.cockpit, name="cockpit"),
+    path("cockpit/records/<str:key>/", views_cockpit.cockpit_records, name="cockpit_records"),
+    path(
+        "cockpit/records/<str:key>/export.xlsx",
+        views_cockpit.cockpit_records_export,
+        name="cockpit_records_export",
+    ),
+    # 同级比较 (shuzhuan/web/views_cockpit_peers.py): peer counties' figures and our rank among them;
+    # the bureau uploads the .xlsx (template below)
+    path("cockpit/peers/", views_cockpit_peers.cockpit_peers, name="cockpit_peers"),
+    path(
+        "cockpit/peers/template.xlsx",
+        views_cockpit_peers.cockpit_peers_template,
+        name="cockpit_peers_template",
+    ),
+    # 统计报告 (shuzhuan/web/views_cockpit_reports.py): a period's report built in the background;
+    # its progress and its .docx/.pdf/.xlsx, for the officer who started it only
+    path("cockpit/reports/", views_cockpit_reports.cockpit_reports, name="cockpit_reports"),
+    path(
+        "cockpit/reports/<uuid:task_id>/",
+        views_cockpit_reports.cockpit_report_task,
+        name="cockpit_report_task",
+    ),
+    path(
+        "cockpit/reports/<uuid:task_id>/<str:fmt>",
+        views_cockpit_reports.cockpit_report_download,
+        name="cockpit_report_download",
+    ),
+    # 活动与人才 (shuzhuan/web/views_activities.py): events and their registrations and attendance,
+    # training classes and their trainees' outcome, skill certifications; "new/" before "<int:pk>/"
+    path("activities/", views_activities.activities_overview, name="activities"),
+    path("activities/events/new/", views_activities.activity_event_new, name="activity_event_new"),
+    path("activities/events/<int:pk>/", views_activities.activity_event, name="activity_event"),
+    path(
+        "activities/events/<int:pk>/registrations/",
+        views_activities.activity_registration_add,
+        name="activity_registration_add",
+    ),
+    path(
+        "activities/events/<int:pk>/registrations/<int:registration_id>/attendance/",
+        views_activities.activity_attendance,
+        name="activity_attendance",
+    ),
+    path("activities/classes/new/", views_activities.activity_class_new, name="activity_class_new"),
+    path("activities/classes/<int:pk>/", views_activities.activity_class, name="activity_class"),
+    path(
+        "activities/classes/<int:pk>/trainees/",
+        views_activities.activity_trainee_add,
+        name="activity_trainee_add",
+    ),
+    path(
+        "activities/classes/<int:pk>/trainees/<int:trainee_id>/outcome/",
+        views_activities.activity_trainee_outcome,
+        name="activity_trainee_outcome",
+    ),
+    path(
+        "activities/certifications/",
+        views_activities.activity_certifications,
+        name="activity_certifications",
+    ),
     # 资金 (shuzhuan/web/views_funds.py): budgets and balances per level, allocations, disbursement runs
     path("funds/", views_funds.funds_overview, name="funds"),
     path("funds/allocations/", views_funds.allocation_create_view, name="allocation_create"),

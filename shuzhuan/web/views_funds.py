@@ -25,16 +25,10 @@ from shuzhuan.funds.exports import disbursement_title, disbursement_xlsx
 from shuzhuan.funds.models import Level
 from shuzhuan.funds.selectors import BudgetBalance, budget_balances, ledger_entries
 from shuzhuan.funds.services import allocation_record, disbursement_run, known_programmes
-from shuzhuan.funds.shares import LEVEL_LABELS, LEVEL_ORDER
+from shuzhuan.funds.shares import LEVEL_LABELS, LEVEL_ORDER, PROGRAMME_LABELS
 from shuzhuan.web.downloads import XLSX, download_response
 from shuzhuan.web.forms_applications import AllocationForm, DisbursementRunForm
 
-PROGRAMME_LABELS = {
-    "pilot": "数字化改造试点",
-    "new-it": "新一代信息技术",
-    "ai": "人工智能大模型",
-    "sample": "样本企业奖励",
-}
 LEDGER_LIMIT = 50
 FIGURES = ("allocated", "committed", "paid", "outstanding", "remaining")
 

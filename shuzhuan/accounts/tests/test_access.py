@@ -148,15 +148,15 @@ def test_navigation_follows_permissions(county: County) -> None:
 
     assert (
         " ".join(keys("bureau_officer"))
-        == "home enterprises import policies calc qa batches applications matching funds qa_admin users api"
+        == "home enterprises import policies calc qa batches applications matching activities cockpit funds qa_admin users api"
     )
     assert (
         " ".join(keys("town_officer"))
-        == "home enterprises policies calc qa batches applications matching api"
+        == "home enterprises policies calc qa batches applications matching activities cockpit api"
     )
     assert (
         " ".join(keys("auditor"))
-        == "home enterprises policies calc qa batches applications matching funds api"
+        == "home enterprises policies calc qa batches applications matching activities cockpit funds api"
     )
     assert " ".join(keys("enterprise")) == "home enterprises policies calc qa applications notices api"
     assert " ".join(keys("expert")) == "home policies calc qa reviews api"

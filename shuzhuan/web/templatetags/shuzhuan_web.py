@@ -59,3 +59,9 @@ def widget(field: BoundField) -> str:
 def yuan_zh(value: Decimal | None) -> str:
     """Money for people: ``Decimal("155555.55")`` → ``155,555.55 元``; None → ``—``."""
     return "—" if value is None else f"{format_yuan(value)} 元"
+
+
+@register.filter
+def get_item(mapping: dict[str, object], key: str) -> object:
+    """``row|get_item:"amount"`` — a dict's value by a key held in a variable."""
+    return mapping.get(key) if isinstance(mapping, dict) else None
