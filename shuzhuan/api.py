@@ -19,6 +19,7 @@ from shuzhuan.accounts.api import AccountLocked, ApiKeyAuth, SessionAuthCsrf
 from shuzhuan.accounts.api import router as accounts_router
 from shuzhuan.applications.api import batches_router
 from shuzhuan.applications.api import router as applications_router
+from shuzhuan.cockpit.api import router as cockpit_router
 from shuzhuan.core.errors import ApplicationError
 from shuzhuan.enterprises.api import router as enterprises_router
 from shuzhuan.funds.api import router as funds_router
@@ -98,3 +99,4 @@ api.add_router("/batches", batches_router)
 api.add_router("/applications", applications_router)
 api.add_router("/funds", funds_router)
 api.add_router("/qa", qa_router)
+api.add_router("/cockpit", cockpit_router)

@@ -475,6 +475,20 @@ CASES: list[Case] = [
     _api("api/applications/<number>/invoices/<invoice_id>", "GET", ALL_405, target="invoice"),
     _api("api/funds/budgets", "GET",          (401,   200,  403,  403,  403,  403,  200)),
     _api("api/funds/budgets", "POST", ALL_405),
+    # 统计驾驶舱 as JSON: officers within their region; allocations are county-wide (town: 404)
+    _api("api/cockpit/figures", "GET", API_OFFICERS, data={"from": "2024", "keys": "paid.amount,qual_wf.provincial"}),
+    _api("api/cockpit/figures", "GET",        (401,   404,  404,  403,  403,  403,  404),
+         data={"from": "2024", "keys": "no.such"}),
+    _api("api/cockpit/figures", "GET",        (401,   200,  404,  403,  403,  403,  200),
+         data={"from": "2024", "keys": "alloc.amount"}),
+    _api("api/cockpit/figures", "GET",        (401,   400,  400,  403,  403,  403,  400),
+         data={"from": "2025", "to": "2024", "keys": "paid.amount"}),
+    _api("api/cockpit/figures", "POST", ALL_405),
+    _api("api/cockpit/figures/<key>/records", "GET", API_OFFICERS, params={"key": "qual_new.national_tech_sme"},
+         data={"from": "2024"}),
+    _api("api/cockpit/figures/<key>/records", "GET", (401, 200, 404, 403, 403, 403, 200),
+         params={"key": "alloc.amount.all.central"}, data={"from": "2024"}),
+    _api("api/cockpit/figures/<key>/records", "POST", ALL_405, params={"key": "paid.amount"}),
     # --- 申报: batches, the queue / 我的申报, one application and its moves, materials, invoices,
     # experts, objections, payments, 我的评审, 通知, 资金. Targets (built through the services, see
     # _application_params): "batch" an open batch of the county, "batch_missing" none; "app_draft"
@@ -1065,7 +1079,7 @@ def _request(client: Client, case: Case, url: str, role: str, headers: dict[str,
             {"username": f"matrix_{uuid.uuid4().hex[:8]}", "password": PASSWORD, "role": "expert"}
         )
         return client.generic(case.method, url, body, content_type="application/json", headers=headers)
-    if case.route.startswith("api/") and case.data is not None:
+    if case.route.startswith("api/") and case.data is not None and case.method != "GET":
         body = json.dumps(case.data, ensure_ascii=False)
         return client.generic(case.method, url, body, content_type="application/json", headers=headers)
     if case.method == "POST":

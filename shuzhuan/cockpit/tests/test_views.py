@@ -97,3 +97,31 @@ def test_refusals_in_words() -> None:
     missing = client.get("/cockpit/records/nonsense.key/", {"from": 2024})
     assert missing.status_code == 404
     assert _client("enterprise").get("/cockpit/").status_code == 403
+
+
+def test_the_json_api_gives_figures_and_their_records() -> None:
+    client = _client("bureau")
+    response = client.get(
+        "/api/cockpit/figures",
+        {"from": 2024, "keys": "paid.enterprises.new-it,paid.amount.new-it"},
+    )
+    assert response.status_code == 200
+    enterprises, amount = response.json()
+    assert (enterprises["value"], enterprises["display"]) == ("38", "38家")
+    assert (amount["value"], amount["display"]) == ("5266100.00", "526.61万元")
+    assert "paid.amount.new-it" in amount["query"] and amount["url"].startswith("/cockpit/records/")
+    pilot = client.get(
+        "/api/cockpit/figures", {"from": 2025, "keys": "alloc.amount.pilot.central,alloc.amount.pilot.city"}
+    )
+    assert [f["value"] for f in pilot.json()] == ["14230000.00", "6848100.00"]
+    records = client.get("/api/cockpit/figures/paid.amount.new-it/records", {"from": 2024}).json()
+    assert records["total"] == len(records["rows"]) == 38
+    assert sum(Decimal(r["amount"]) for r in records["rows"]) == Decimal("5266100.00")
+    # a town officer gets their town's figure, and no county-wide one
+    town = _client("town_guanhaiwei")
+    own = town.get("/api/cockpit/figures", {"from": 2024, "keys": "paid.amount.new-it"}).json()[0]
+    assert own["scope"] == "观海卫镇" and Decimal(own["value"]) < Decimal("5266100.00")
+    refused = town.get("/api/cockpit/figures", {"from": 2025, "keys": "alloc.amount"})
+    assert refused.status_code == 404 and "镇（街道）范围内不提供" in refused.json()["error"]["message"]
+    bad = client.get("/api/cockpit/figures", {"from": 2025, "to": 2024, "keys": "paid.amount"})
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "from"
