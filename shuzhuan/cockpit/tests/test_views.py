@@ -31,7 +31,7 @@ def _charts(html: str) -> list[dict[str, object]]:
 
 
 def test_the_bureau_sees_the_county_with_every_figure_linked() -> None:
-    response = _client("bureau").get("/cockpit/", {"from": 2024, "to": 2024})
+    response = _client("bureau").get("/cockpit/", {"from": "2024", "to": "2024"})
     assert response.status_code == 200
     html = response.content.decode()
     assert "慈溪市 · 2024年" in html
@@ -51,7 +51,7 @@ def test_a_town_officers_cockpit_holds_only_their_town() -> None:
     others = set(
         Region.objects.filter(level=Region.Level.TOWN).exclude(pk=town.pk).values_list("name", flat=True)
     )
-    response = _client("town_guanhaiwei").get("/cockpit/", {"from": 2024, "to": 2026})
+    response = _client("town_guanhaiwei").get("/cockpit/", {"from": "2024", "to": "2026"})
     assert response.status_code == 200
     html = response.content.decode()
     assert "观海卫镇 · 2024—2026年" in html
@@ -61,25 +61,27 @@ def test_a_town_officers_cockpit_holds_only_their_town() -> None:
     mentioned = {name for name in others if name in html}
     assert not mentioned, mentioned
     # the town's money figure is its own enterprises' and nobody else's
-    paid = _client("town_guanhaiwei").get("/cockpit/records/paid.amount/", {"from": 2024, "to": 2026})
+    paid = _client("town_guanhaiwei").get("/cockpit/records/paid.amount/", {"from": "2024", "to": "2026"})
     rows = paid.content.decode()
     town_firms = set(Enterprise.objects.filter(town=town).values_list("uscc", flat=True))
     other_firms = set(Enterprise.objects.exclude(town=town).values_list("uscc", flat=True))
     assert any(u in rows for u in town_firms)
     assert not any(u in rows for u in other_firms)
     # county-wide figures are not reachable from a town
-    assert _client("town_guanhaiwei").get("/cockpit/records/alloc.amount/", {"from": 2025}).status_code == 404
+    assert (
+        _client("town_guanhaiwei").get("/cockpit/records/alloc.amount/", {"from": "2025"}).status_code == 404
+    )
 
 
 def test_a_figure_lands_on_its_records_and_exports_them() -> None:
     client = _client("auditor")
-    response = client.get("/cockpit/records/paid.enterprises.new-it/", {"from": 2024, "to": 2024})
+    response = client.get("/cockpit/records/paid.enterprises.new-it/", {"from": "2024", "to": "2024"})
     assert response.status_code == 200
     html = response.content.decode()
     assert 'data-testid="records-value">38家<' in html
     assert html.count('data-testid="record-row"') == 38
     assert "口径代码 paid.enterprises.new-it" in html
-    export = client.get("/cockpit/records/paid.amount.new-it/export.xlsx", {"from": 2024, "to": 2024})
+    export = client.get("/cockpit/records/paid.amount.new-it/export.xlsx", {"from": "2024", "to": "2024"})
     assert export.status_code == 200
     ws = load_workbook(BytesIO(export.content)).active
     assert ws is not None
@@ -91,10 +93,10 @@ def test_a_figure_lands_on_its_records_and_exports_them() -> None:
 
 def test_refusals_in_words() -> None:
     client = _client("bureau")
-    bad = client.get("/cockpit/", {"from": 2026, "to": 2024})
+    bad = client.get("/cockpit/", {"from": "2026", "to": "2024"})
     assert bad.status_code == 400 and "起始年度不能晚于截止年度" in bad.content.decode()
     assert "请填写四位数的年度" in client.get("/cockpit/", {"from": "abc"}).content.decode()
-    missing = client.get("/cockpit/records/nonsense.key/", {"from": 2024})
+    missing = client.get("/cockpit/records/nonsense.key/", {"from": "2024"})
     assert missing.status_code == 404
     assert _client("enterprise").get("/cockpit/").status_code == 403
 
@@ -103,7 +105,7 @@ def test_the_json_api_gives_figures_and_their_records() -> None:
     client = _client("bureau")
     response = client.get(
         "/api/cockpit/figures",
-        {"from": 2024, "keys": "paid.enterprises.new-it,paid.amount.new-it"},
+        {"from": "2024", "keys": "paid.enterprises.new-it,paid.amount.new-it"},
     )
     assert response.status_code == 200
     enterprises, amount = response.json()
@@ -111,17 +113,17 @@ def test_the_json_api_gives_figures_and_their_records() -> None:
     assert (amount["value"], amount["display"]) == ("5266100.00", "526.61万元")
     assert "paid.amount.new-it" in amount["query"] and amount["url"].startswith("/cockpit/records/")
     pilot = client.get(
-        "/api/cockpit/figures", {"from": 2025, "keys": "alloc.amount.pilot.central,alloc.amount.pilot.city"}
+        "/api/cockpit/figures", {"from": "2025", "keys": "alloc.amount.pilot.central,alloc.amount.pilot.city"}
     )
     assert [f["value"] for f in pilot.json()] == ["14230000.00", "6848100.00"]
-    records = client.get("/api/cockpit/figures/paid.amount.new-it/records", {"from": 2024}).json()
+    records = client.get("/api/cockpit/figures/paid.amount.new-it/records", {"from": "2024"}).json()
     assert records["total"] == len(records["rows"]) == 38
     assert sum(Decimal(r["amount"]) for r in records["rows"]) == Decimal("5266100.00")
     # a town officer gets their town's figure, and no county-wide one
     town = _client("town_guanhaiwei")
-    own = town.get("/api/cockpit/figures", {"from": 2024, "keys": "paid.amount.new-it"}).json()[0]
+    own = town.get("/api/cockpit/figures", {"from": "2024", "keys": "paid.amount.new-it"}).json()[0]
     assert own["scope"] == "观海卫镇" and Decimal(own["value"]) < Decimal("5266100.00")
-    refused = town.get("/api/cockpit/figures", {"from": 2025, "keys": "alloc.amount"})
+    refused = town.get("/api/cockpit/figures", {"from": "2025", "keys": "alloc.amount"})
     assert refused.status_code == 404 and "镇（街道）范围内不提供" in refused.json()["error"]["message"]
-    bad = client.get("/api/cockpit/figures", {"from": 2025, "to": 2024, "keys": "paid.amount"})
+    bad = client.get("/api/cockpit/figures", {"from": "2025", "to": "2024", "keys": "paid.amount"})
     assert bad.status_code == 400 and bad.json()["error"]["field"] == "from"
