@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 
 from shuzhuan.accounts.access import Perm, access_has, access_scope_region, access_view
 from shuzhuan.cockpit.exports import records_xlsx
-from shuzhuan.cockpit.figures import FigureError, Filters, Period, Scope, figure_records
+from shuzhuan.cockpit.figures import FigureError, Filters, Period, Scope, figure_records, records_url
 from shuzhuan.cockpit.peers import peer_ranks
 from shuzhuan.cockpit.selectors import cockpit_charts, cockpit_kpis
 from shuzhuan.web.downloads import XLSX, download_response
@@ -52,7 +52,10 @@ def _period(request: HttpRequest) -> tuple[PeriodForm, Period, Filters]:
 def cockpit(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     form, period, _ = _period(request)
-    ranks = peer_ranks(period.end, scope.region) if scope.county_wide else []
+    ranks = [
+        (r, records_url(r.indicator, Period.year(r.year)))
+        for r in (peer_ranks(period.end, scope.region) if scope.county_wide else [])
+    ]
     context: dict[str, Any] = {
         "form": form,
         "period": period,

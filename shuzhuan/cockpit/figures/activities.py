@@ -17,16 +17,20 @@ from shuzhuan.cockpit.figures.base import (
 )
 
 
+def _dated(model: type[Any], date_field: str, a: Args) -> QuerySet[Any]:
+    """Rows of ``model`` dated within the period, in the scope's region (and the town filter)."""
+    qs = model.objects.filter(
+        **{f"{date_field}__gte": a.period.first_day, f"{date_field}__lte": a.period.last_day}
+    ).filter(a.scope.region_q("region__"))
+    return qs.filter(region__code=a.filters.town) if a.filters.town else qs
+
+
 def _events_qs(a: Args) -> QuerySet[Any]:
-    qs = Event.objects.filter(held_on__gte=a.period.first_day, held_on__lte=a.period.last_day).filter(
-        a.scope.region_q("region__")
-    )
+    qs = _dated(Event, "held_on", a)
     if a.rest:
         if a.rest[0] not in Event.Kind.values:
             raise FigureError(f"未知的活动类型：{a.rest[0]}")
         qs = qs.filter(kind=a.rest[0])
-    if a.filters.town:
-        qs = qs.filter(region__code=a.filters.town)
     return (
         qs.select_related("region")
         .annotate(
@@ -87,13 +91,9 @@ ATTENDED_COLUMNS = (
 
 
 def _classes_qs(a: Args) -> QuerySet[Any]:
-    qs = TrainingClass.objects.filter(
-        starts_on__gte=a.period.first_day, starts_on__lte=a.period.last_day
-    ).filter(a.scope.region_q("region__"))
-    if a.filters.town:
-        qs = qs.filter(region__code=a.filters.town)
     return (
-        qs.select_related("region")
+        _dated(TrainingClass, "starts_on", a)
+        .select_related("region")
         .annotate(
             n_trainees=Count("trainees", distinct=True),
             n_employed=Count("trainees", filter=Q(trainees__employed=True), distinct=True),
@@ -156,12 +156,11 @@ TRAINEE_COLUMNS = (
 
 
 def _certs_qs(a: Args) -> QuerySet[Any]:
-    qs = SkillCertification.objects.filter(
-        certified_on__gte=a.period.first_day, certified_on__lte=a.period.last_day
-    ).filter(a.scope.region_q("region__"))
-    if a.filters.town:
-        qs = qs.filter(region__code=a.filters.town)
-    return qs.select_related("enterprise", "region").order_by("certified_on", "pk")
+    return (
+        _dated(SkillCertification, "certified_on", a)
+        .select_related("enterprise", "region")
+        .order_by("certified_on", "pk")
+    )
 
 
 def _cert_rows(qs: QuerySet[Any]) -> Iterable[dict[str, Any]]:

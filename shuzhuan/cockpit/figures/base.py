@@ -58,7 +58,11 @@ class Scope:
 
     @property
     def label(self) -> str:
-        return self.region.name if self.region is not None else "全域"
+        """The region's name; for the whole install, its county's when it serves one (慈溪市)."""
+        if self.region is not None:
+            return self.region.name
+        counties = list(Region.objects.filter(level=Region.Level.COUNTY).values_list("name", flat=True)[:2])
+        return counties[0] if len(counties) == 1 else "全部地区"
 
     def enterprise_q(self, prefix: str) -> Q:
         if self.region is None:
@@ -189,6 +193,11 @@ class Args:
     scope: Scope
     period: Period
     filters: Filters
+    measure: str = ""  # the sub-measure a key names: amount | enterprises | count | attended …
+
+    def total(self, what: str = "金额合计") -> str:
+        """How the rows are totalled, in words: a sum of money, or the enterprises they concern."""
+        return "所涉企业，按企业去重计数" if self.measure == "enterprises" else what
 
 
 @dataclass(frozen=True)

@@ -272,6 +272,13 @@ def _prog(a: Args, at: int = 0) -> str:
     return PROGRAMME_LABELS.get(a.rest[at], a.rest[at])
 
 
+def _money_where(a: Args) -> str:
+    """ "、资金项目为…、层级为…" for the programme and level arguments a money key carries."""
+    programme = f"、资金项目为{_prog(a)}" if _prog(a) else ""
+    level = f"、层级为{LEVEL_LABELS.get(a.rest[1], a.rest[1])}" if len(a.rest) > 1 else ""
+    return programme + level
+
+
 def _prog_level(a: Args) -> str:
     parts = [_prog(a)]
     if len(a.rest) > 1:
@@ -382,7 +389,7 @@ PROGRAMME_DEFINITIONS: dict[str, Definition] = {
         ),
         unit="元",
         describe=lambda a: (
-            f"资金核定（奖补份额）中项目年度在统计期间内{'、资金项目为' + _prog(a) if _prog(a) else ''}{'、层级为' + LEVEL_LABELS.get(a.rest[1], a.rest[1]) if len(a.rest) > 1 else ''}、核定未撤销的份额金额合计"
+            f"资金核定（奖补份额）中项目年度在统计期间内{_money_where(a)}、核定未撤销的份额{a.total()}"
         ),
         queryset=_approved_qs,
         value=_sum("amount"),
@@ -395,7 +402,7 @@ PROGRAMME_DEFINITIONS: dict[str, Definition] = {
         label=lambda a: f"{_prog_level(a)}已兑现补助资金",
         unit="元",
         describe=lambda a: (
-            f"资金台账中项目年度在统计期间内{'、资金项目为' + _prog(a) if _prog(a) else ''}{'、层级为' + LEVEL_LABELS.get(a.rest[1], a.rest[1]) if len(a.rest) > 1 else ''}的兑现支付（已冲正的支付不计）金额合计"
+            f"资金台账中项目年度在统计期间内{_money_where(a)}的兑现支付（已冲正的支付不计）{a.total()}"
         ),
         queryset=_paid_qs,
         value=_sum("amount"),
@@ -408,7 +415,7 @@ PROGRAMME_DEFINITIONS: dict[str, Definition] = {
         label=lambda a: f"{_prog_level(a)}上级及本级下达资金",
         unit="元",
         describe=lambda a: (
-            f"资金台账中预算年度在统计期间内{'、资金项目为' + _prog(a) if _prog(a) else ''}{'、层级为' + LEVEL_LABELS.get(a.rest[1], a.rest[1]) if len(a.rest) > 1 else ''}的下达记录（已冲正的不计）金额合计"
+            f"资金台账中预算年度在统计期间内{_money_where(a)}的下达记录（已冲正的不计）金额合计"
         ),
         queryset=_alloc_qs,
         value=_sum("amount"),

@@ -91,7 +91,8 @@ def _resolve(key: str, scope: Scope, period: Period, filters: Filters) -> _Resol
     low, high = definition.arity
     if not (low <= len(rest) <= high):
         raise FigureError(f"统计口径代码不正确：{key}（参数个数不符）")
-    args = Args(key=key, kind=kind, rest=rest, scope=scope, period=period, filters=filters)
+    measure = parts[1] if kind in _SUBMEASURE else ""
+    args = Args(key=key, kind=kind, rest=rest, scope=scope, period=period, filters=filters, measure=measure)
     if definition.county_only and not scope.county_wide:
         raise FigureError(f"“{key}”按县（市、区）统计，镇（街道）范围内不提供")
     return _Resolved(definition, args, value or definition.value, unit or definition.unit)

@@ -172,8 +172,10 @@ def _programme_year(w: _Writer, programme: str, year: int, *, has_batches: bool)
         clauses.append(clause)
     paid_firms = w.value(f"paid.enterprises.{programme}", period)
     paid = w.value(f"paid.amount.{programme}", period)
-    if paid.value or paid_firms.value or has_batches:
+    if paid.value or paid_firms.value:
         clauses.append([_t("共对"), w.ref(paid_firms), _t("企业兑现补助资金"), w.ref(paid)])
+    elif has_batches:  # nothing paid yet: say so, footnoted with the (zero) payments figure
+        clauses.append([Segment("补助资金尚未兑现", paid, (w.note(paid),))])
     if not clauses:
         return None
     name = PROGRAMME_LABELS.get(programme, programme)

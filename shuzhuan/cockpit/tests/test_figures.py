@@ -61,7 +61,9 @@ def test_money_figures_agree_with_the_ledger_balances() -> None:
         period = Period.year(year)
         for level in ("central", "city", "county"):
             rows = [b for b in balances if b.level == level]
-            assert _value(f"alloc.amount.all.{level}", period) == sum((b.allocated for b in rows), Decimal("0.00"))
+            assert _value(f"alloc.amount.all.{level}", period) == sum(
+                (b.allocated for b in rows), Decimal("0.00")
+            )
             assert _value(f"approved.amount.all.{level}", period) == sum(
                 (b.committed for b in rows), Decimal("0.00")
             ), (year, level)
@@ -77,7 +79,9 @@ def _from_rows(key: str, rows: list[dict[str, Any]]) -> Decimal:
 
 
 @pytest.mark.usefixtures("programme")
-@pytest.mark.parametrize("key", [*KPI_KEYS, "qual_total.provincial_digital_workshop", "apps.all", "apps.closed.new-it"])
+@pytest.mark.parametrize(
+    "key", [*KPI_KEYS, "qual_total.provincial_digital_workshop", "apps.all", "apps.closed.new-it"]
+)
 def test_every_figure_is_its_records(key: str) -> None:
     """The value is computed from exactly the rows the records page lists (county and a town)."""
     town = Region.objects.get(code="cixi-guanhaiwei")
@@ -95,7 +99,12 @@ def test_a_towns_figures_are_its_own_enterprises_only() -> None:
     scope = Scope(town)
     own = set(Enterprise.objects.filter(town=town).values_list("uscc", flat=True))
     both = Period(2024, 2025)
-    for key in ("paid.amount.new-it", "approved.amount", "accepted.enterprises", "qual_new.national_tech_sme"):
+    for key in (
+        "paid.amount.new-it",
+        "approved.amount",
+        "accepted.enterprises",
+        "qual_new.national_tech_sme",
+    ):
         rows = figure_records(key, scope=scope, period=both).rows
         assert {r["uscc"] for r in rows} <= own, key
         assert {r["town"] for r in rows} <= {town.name}
@@ -131,9 +140,16 @@ def test_cockpit_content_for_the_county_and_for_a_town() -> None:
     assert by_key["paid.amount"].figure.value == Decimal("5266100.00")
     assert by_key["paid.amount"].previous.value == 0  # nothing in 2023
     charts = {c["id"]: c for c in cockpit_charts(ALL, Y2024)}
-    assert {"funds", "programmes", "applications", "cycle", "qualifications", "trend", "top_town", "top_industry"} <= set(
-        charts
-    )
+    assert {
+        "funds",
+        "programmes",
+        "applications",
+        "cycle",
+        "qualifications",
+        "trend",
+        "top_town",
+        "top_industry",
+    } <= set(charts)
     for chart in charts.values():
         for series in chart["series"]:
             assert len(series["data"]) == len(chart["categories"]), chart["id"]
@@ -164,7 +180,9 @@ def test_bad_keys_and_periods_are_refused_in_words(db: None) -> None:
 
 
 def test_wan_is_how_officers_write_it() -> None:
-    assert [wan(Decimal(x)) for x in ("14230000.00", "6848100.00", "5266100.00", "8715800.00", "62222.22", "0")] == [
+    assert [
+        wan(Decimal(x)) for x in ("14230000.00", "6848100.00", "5266100.00", "8715800.00", "62222.22", "0")
+    ] == [
         "1423",
         "684.81",
         "526.61",
