@@ -71,20 +71,31 @@ def cockpit(request: HttpRequest) -> HttpResponse:
     return render(request, "web/cockpit.html", context, status=200 if form.is_valid() else 400)
 
 
+class _NoFigure(Exception):
+    """A key that names no figure, or one not available in the user's scope (said on a 404 page)."""
+
+
 def _table(request: HttpRequest, key: str) -> tuple[PeriodForm, Any]:
     scope = _scope(request)
     form, period, filters = _period(request)
     try:
         table = figure_records(key, scope=scope, period=period, filters=filters)
     except FigureError as exc:
-        raise Http404(str(exc)) from exc
+        raise _NoFigure(str(exc)) from exc
     return form, table
+
+
+def _missing(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "web/cockpit_missing.html", {"message": message}, status=404)
 
 
 @require_GET
 @access_view(Perm.COCKPIT_VIEW)
 def cockpit_records(request: HttpRequest, key: str) -> HttpResponse:
-    form, table = _table(request, key)
+    try:
+        form, table = _table(request, key)
+    except _NoFigure as exc:
+        return _missing(request, str(exc))
     context = {
         "form": form,
         "table": table,
@@ -100,7 +111,10 @@ def cockpit_records(request: HttpRequest, key: str) -> HttpResponse:
 @require_GET
 @access_view(Perm.COCKPIT_VIEW)
 def cockpit_records_export(request: HttpRequest, key: str) -> HttpResponse:
-    form, table = _table(request, key)
+    try:
+        form, table = _table(request, key)
+    except _NoFigure as exc:
+        return _missing(request, str(exc))
     if not form.is_valid():
         raise Http404("统计期间不正确。")
     figure = table.figure

@@ -97,7 +97,9 @@ def test_refusals_in_words() -> None:
     assert bad.status_code == 400 and "起始年度不能晚于截止年度" in bad.content.decode()
     assert "请填写四位数的年度" in client.get("/cockpit/", {"from": "abc"}).content.decode()
     missing = client.get("/cockpit/records/nonsense.key/", {"from": "2024"})
-    assert missing.status_code == 404
+    assert missing.status_code == 404 and "未知的统计口径：nonsense.key" in missing.content.decode()
+    county_only = _client("town_guanhaiwei").get("/cockpit/records/alloc.amount/", {"from": "2025"})
+    assert county_only.status_code == 404 and "镇（街道）范围内不提供" in county_only.content.decode()
     assert _client("enterprise").get("/cockpit/").status_code == 403
 
 
