@@ -507,6 +507,63 @@ def cockpit_peers_import(
     typer.echo(f"{file.name}：{report.summary()}")
 
 
+@cockpit_app.command("figure")
+def cockpit_figure_cmd(
+    keys: Annotated[
+        list[str], typer.Argument(help="figure keys, e.g. paid.amount.new-it accepted.enterprises.pilot")
+    ],
+    start: Annotated[int | None, typer.Option("--from", help="first year, e.g. 2024 (required)")] = None,
+    end: Annotated[int | None, typer.Option("--to", help="last year (default: --from)")] = None,
+    region: Annotated[
+        str | None, typer.Option(help="a region code, e.g. cixi-guanhaiwei (default: all)")
+    ] = None,
+    records: Annotated[
+        bool, typer.Option("--records", help="also print the rows behind each figure")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines: one figure per line")] = False,
+) -> None:
+    """统计数字 / a cockpit figure by its key for a period, with its query in words (and its records)."""
+    if start is None:
+        raise InputError("--from: required, the first year (e.g. 2024)")
+    end = start if end is None else end
+    for option, year in (("--from", start), ("--to", end)):
+        if not 2000 <= year <= 2100:
+            raise InputError(f"{option}: must be between 2000 and 2100, not {year}")
+    if start > end:
+        raise InputError(f"--to: must not be before --from ({end} < {start})")
+    _setup()
+    from shuzhuan.cockpit.figures import FigureError, figure_records
+    from shuzhuan.cockpit.tasks import report_scope_period
+    from shuzhuan.core.errors import ApplicationError
+
+    try:
+        scope, period = report_scope_period(start=start, end=end, region_code=region and region.strip())
+    except ApplicationError as exc:
+        raise InputError(f"--region: {exc.message}" if exc.field == "region" else exc.message) from None
+    for key in keys:
+        try:
+            table = figure_records(key, scope=scope, period=period)
+        except FigureError as exc:
+            raise InputError(f"{key}: {exc}") from None
+        fig = table.figure
+        if as_json:
+            data = fig.as_dict()
+            if records:
+                data["records"] = [{k: str(v) for k, v in row.items()} for row in table.rows]
+            typer.echo(json.dumps(data, ensure_ascii=False))
+            continue
+        exact = f"（{fig.value} 元）" if fig.is_money else ""
+        typer.echo(f"{fig.label}：{fig.display}{exact}")
+        typer.echo(f"  口径：{fig.query}")
+        if records:
+            typer.echo("  " + "\t".join(c.label for c in table.columns))
+            for row in table.rows:
+                typer.echo(
+                    "  "
+                    + "\t".join("" if row.get(c.key) is None else str(row.get(c.key)) for c in table.columns)
+                )
+
+
 @report_app.command("build")
 def report_build_cmd(
     start: Annotated[int | None, typer.Option("--from", help="first year, e.g. 2024 (required)")] = None,

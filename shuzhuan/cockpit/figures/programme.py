@@ -383,9 +383,7 @@ PROGRAMME_DEFINITIONS: dict[str, Definition] = {
     ),
     "approved": Definition(
         label=lambda a: (
-            f"{_prog_level(a)}核定补助资金"
-            if a.key.startswith("approved.amount")
-            else f"{_prog(a)}获核定补助企业"
+            f"{_prog_level(a)}核定补助资金" if a.measure != "enterprises" else f"{_prog(a)}获核定补助企业"
         ),
         unit="元",
         describe=lambda a: (
@@ -399,7 +397,9 @@ PROGRAMME_DEFINITIONS: dict[str, Definition] = {
         arity=(0, 2),
     ),
     "paid": Definition(
-        label=lambda a: f"{_prog_level(a)}已兑现补助资金",
+        label=lambda a: (
+            f"{_prog_level(a)}已兑现补助资金" if a.measure != "enterprises" else f"{_prog(a)}获兑现补助企业"
+        ),
         unit="元",
         describe=lambda a: (
             f"资金台账中项目年度在统计期间内{_money_where(a)}的兑现支付（已冲正的支付不计）{a.total()}"

@@ -198,3 +198,27 @@ def test_indicators_for_peer_ranks() -> None:
     assert "qual_wf.provincial" in codes and "paid.amount" in codes
     assert indicator_value("paid.amount", year=2024) == Decimal("5266100.00")
     assert indicator_value("no.such", year=2024) is None
+
+
+@pytest.mark.usefixtures("programme")
+def test_the_cli_prints_a_figure_with_its_query_and_records(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from shuzhuan.cli import main
+
+    assert main(["cockpit", "figure", "paid.amount.new-it", "paid.enterprises.new-it", "--from", "2024"]) == 0
+    out = capsys.readouterr().out
+    assert "新一代信息技术已兑现补助资金：526.61万元（5266100.00 元）" in out
+    assert "新一代信息技术获兑现补助企业：38家" in out and "口径代码 paid.enterprises.new-it" in out
+    assert main(["cockpit", "figure", "paid.amount.new-it", "--from", "2024", "--json", "--records"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["value"] == "5266100.00" and len(data["records"]) == 38
+    for argv, words in (
+        (["bogus", "--from", "2024"], "未知的统计口径"),
+        (["alloc.amount", "--from", "2025", "--region", "cixi-guanhaiwei"], "镇（街道）范围内不提供"),
+        (["paid.amount", "--from", "2025", "--to", "2024"], "--to"),
+        (["paid.amount"], "--from"),
+    ):
+        assert main(["cockpit", "figure", *argv]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and words in err[0], err
