@@ -3,7 +3,7 @@
 Mounted at /api/cockpit (shuzhuan/api.py). Readers are those of the cockpit (Perm.COCKPIT_VIEW:
 bureau officers, town officers, auditors), each within their region — a town officer's figures
 are their town's, and county-wide figures (allocations) are a 404 for them. Values are strings:
-money with two decimals, counts as whole numbers. Keys are described in shuzhuan/cockpit/figures.py
+money with two decimals, counts as whole numbers. Keys are described in shuzhuan/cockpit/figures/__init__.py
 and docs/architecture.md (e.g. ``paid.amount.new-it``, ``accepted.enterprises.pilot``).
 """
 
