@@ -89,6 +89,10 @@ def serve(
 
     call_command("collectstatic", interactive=False, verbosity=0)
     from config.wsgi import application  # after collectstatic: whitenoise indexes the files at start
+    from shuzhuan.core.tasks import task_reap_orphans
+
+    if reaped := task_reap_orphans():
+        typer.echo(f"上次运行中断的后台任务 {reaped} 个已标记为失败（需重新发起）。")
 
     typer.echo(f"数转 shuzhuan 已启动：http://{host}:{port}/  (Ctrl+C 停止)")
     waitress_serve(application, host=host, port=port, threads=threads)

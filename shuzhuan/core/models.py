@@ -36,6 +36,8 @@ class BackgroundTask(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    # "host:pid" of the process that queued and runs it: a task whose process is gone is reaped
+    worker = models.CharField("执行进程", max_length=128, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

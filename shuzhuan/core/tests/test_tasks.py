@@ -67,3 +67,53 @@ def test_thread_pool_runs_after_commit(settings: Any) -> None:
         current = task_get(row.id)
     assert current is not None and current.status == BackgroundTask.Status.SUCCEEDED
     assert current.result == {"sum": 9}
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_task_whose_process_is_gone_is_reaped_not_left_running() -> None:
+    import os
+    import socket
+
+    from shuzhuan.core.tasks import ORPHANED, task_reap_orphans
+
+    host = socket.gethostname()
+    dead = f"{host}:{_dead_pid()}"
+
+    def make(status: str, worker: str) -> uuid.UUID:
+        return BackgroundTask.objects.create(
+            id=uuid.uuid4(), kind="test_sum", status=status, worker=worker
+        ).pk
+
+    orphan_running = make(BackgroundTask.Status.RUNNING, dead)
+    orphan_queued = make(BackgroundTask.Status.QUEUED, dead)
+    alive = make(BackgroundTask.Status.RUNNING, f"{host}:{os.getpid()}")
+    elsewhere = make(BackgroundTask.Status.RUNNING, "another-host:1")
+    finished = make(BackgroundTask.Status.SUCCEEDED, dead)
+    assert task_reap_orphans() == 2
+    for pk in (orphan_running, orphan_queued):
+        row = BackgroundTask.objects.get(pk=pk)
+        assert row.status == BackgroundTask.Status.FAILED and row.error == ORPHANED and row.finished_at
+    for pk, status in ((alive, "running"), (elsewhere, "running"), (finished, "succeeded")):
+        assert BackgroundTask.objects.get(pk=pk).status == status
+    assert task_reap_orphans() == 0
+    # reading one task reaps it too (a page polling a task whose server has restarted)
+    lone = make(BackgroundTask.Status.RUNNING, dead)
+    seen = task_get(lone)
+    assert seen is not None and seen.status == BackgroundTask.Status.FAILED and seen.error == ORPHANED
+
+
+def test_a_submitted_task_records_its_process() -> None:
+    import os
+
+    row = task_submit(kind="test_sum", owner_id=None, params={"numbers": [1]})
+    done = task_get(row.id)
+    assert done is not None and done.worker.endswith(f":{os.getpid()}")
+    assert done.status == BackgroundTask.Status.SUCCEEDED
