@@ -13,6 +13,7 @@ row action (attendance, a trainee's outcome) comes back as a message on the page
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -175,25 +176,44 @@ def activity_event(request: HttpRequest, pk: int) -> HttpResponse:
     return _event_page(request, _event(_user(request), pk))
 
 
-@require_http_methods(["GET", "POST"])
-@access_view(Perm.ACTIVITY_MANAGE)
-def activity_event_new(request: HttpRequest) -> HttpResponse:
+def _record_new(
+    request: HttpRequest,
+    form_class: type[EventForm] | type[TrainingClassForm],
+    create: Callable[..., Any],
+    done: Callable[[Any], tuple[str, str]],
+    template: str,
+) -> HttpResponse:
+    """A new event or class: the form (regions within the user's), the service, and on success
+    a message and the record's page (``done`` gives both); a refusal lands on its field."""
     user = access_require(request.user, Perm.ACTIVITY_MANAGE)
     scope = _scope(request)
-    form = EventForm(
+    form = form_class(
         request.POST if request.method == "POST" else None,
         regions=_regions(scope),
         initial={"region": scope.code},
     )
     if request.method == "POST" and form.is_valid():
         try:
-            event = event_create(acting_user=user, **form.cleaned_data)
+            record = create(acting_user=user, **form.cleaned_data)
         except ApplicationError as exc:
             form.apply_error(exc)
         else:
-            messages.success(request, f"已登记活动：{event.title}（{event.held_on:%Y-%m-%d}）。")
-            return redirect(_event_url(event))
-    return render(request, "web/activity_event_form.html", {"form": form})
+            message, url = done(record)
+            messages.success(request, message)
+            return redirect(url)
+    return render(request, template, {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@access_view(Perm.ACTIVITY_MANAGE)
+def activity_event_new(request: HttpRequest) -> HttpResponse:
+    return _record_new(
+        request,
+        EventForm,
+        event_create,
+        lambda event: (f"已登记活动：{event.title}（{event.held_on:%Y-%m-%d}）。", _event_url(event)),
+        "web/activity_event_form.html",
+    )
 
 
 @require_POST
@@ -280,22 +300,13 @@ def activity_class(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @access_view(Perm.ACTIVITY_MANAGE)
 def activity_class_new(request: HttpRequest) -> HttpResponse:
-    user = access_require(request.user, Perm.ACTIVITY_MANAGE)
-    scope = _scope(request)
-    form = TrainingClassForm(
-        request.POST if request.method == "POST" else None,
-        regions=_regions(scope),
-        initial={"region": scope.code},
+    return _record_new(
+        request,
+        TrainingClassForm,
+        training_class_create,
+        lambda training_class: (f"已开设培训班：{training_class.name}。", _class_url(training_class)),
+        "web/activity_class_form.html",
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            training_class = training_class_create(acting_user=user, **form.cleaned_data)
-        except ApplicationError as exc:
-            form.apply_error(exc)
-        else:
-            messages.success(request, f"已开设培训班：{training_class.name}。")
-            return redirect(_class_url(training_class))
-    return render(request, "web/activity_class_form.html", {"form": form})
 
 
 @require_POST
