@@ -36,6 +36,7 @@ KPI_KEYS: tuple[str, ...] = (
     "qual_wf.provincial",
     "library.enterprises",
     "accepted.enterprises",
+    "expected.amount",
     "approved.amount",
     "paid.enterprises",
     "paid.amount",

@@ -218,10 +218,12 @@ class Definition:
 class Measure:
     """What a figure does with its records: count them, count distinct values, or sum a field."""
 
-    how: str  # count | distinct | sum
+    how: str  # count | distinct | sum | rows (a sum over the rows the definition lists, in Python)
     field: str = "pk"
 
     def aggregate(self) -> Any:
+        if self.how == "rows":
+            raise FigureError("该统计数字不能按镇（街道）或行业分组")
         if self.how == "sum":
             return Sum(self.field)
         return Count(self.field, distinct=self.how == "distinct")

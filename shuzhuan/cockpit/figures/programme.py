@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Value
 
 from shuzhuan.applications.models import PAST_ACCEPTANCE, Application, Status
 from shuzhuan.cockpit.figures.base import (
@@ -19,6 +19,7 @@ from shuzhuan.cockpit.figures.base import (
     Column,
     Definition,
     FigureError,
+    Measure,
     _count,
     _count_distinct,
     _ent_filters,
@@ -27,7 +28,7 @@ from shuzhuan.cockpit.figures.base import (
 )
 from shuzhuan.enterprises.models import Enterprise, Qualification, QualificationType
 from shuzhuan.funds.models import AwardShare, Budget, LedgerEntry
-from shuzhuan.funds.shares import LEVEL_LABELS, LEVEL_ORDER, PROGRAMME_LABELS, programme_of
+from shuzhuan.funds.shares import LEVEL_LABELS, LEVEL_ORDER, PROGRAMME_LABELS, award_split, programme_of
 
 
 def _qual_type(code: str) -> QualificationType:
@@ -218,6 +219,61 @@ PAID_COLUMNS = (
 )
 
 
+def _expected_qs(a: Args) -> QuerySet[Any]:
+    """Applications past acceptance (the ``accepted`` figure's rows), with their standing award's
+    shares, and the level asked for carried along as ``level_asked`` for the rows."""
+    programme = a.rest[0] if a.rest and a.rest[0] != ANY else None
+    level = a.rest[1] if len(a.rest) > 1 else ""
+    if level:
+        _check_level(level)
+    return (
+        _app_base(a, PAST_ACCEPTANCE, programme)
+        .prefetch_related(Prefetch("award__shares", queryset=AwardShare.objects.order_by("pk")))
+        .annotate(level_asked=Value(level))
+    )
+
+
+def _expected_rows(qs: QuerySet[Any]) -> Iterable[dict[str, Any]]:
+    """Per application and level: its standing award's share, or — accepted, not yet approved —
+    its ceiling split by the batch's funding split, as an award of that amount would be."""
+    for app in qs:
+        award = getattr(app, "award", None) if app.status in STANDING_AWARD else None
+        if award is not None:
+            parts = [(share.level, share.amount, "核定金额") for share in award.shares.all()]
+        elif app.ceiling is not None:
+            parts = [
+                (lv, amt, "补助上限（待核定）")
+                for lv, amt in award_split(app.ceiling, app.batch.funding_split).items()
+            ]
+        else:
+            parts = []
+        for level, amount, basis in parts:
+            if app.level_asked and level != app.level_asked:
+                continue
+            yield {
+                "number": app.number,
+                **_ent_row(app.enterprise),
+                "programme": PROGRAMME_LABELS.get(programme_of(app.policy_id), programme_of(app.policy_id)),
+                "year": app.batch.year,
+                "status": app.get_status_display(),
+                "level": LEVEL_LABELS.get(level, level),
+                "basis": basis,
+                "amount": amount,
+            }
+
+
+EXPECTED_COLUMNS = (
+    Column("number", "申报编号"),
+    *ENT_COLUMNS,
+    Column("programme", "资金项目"),
+    Column("year", "年度", "int"),
+    Column("status", "状态"),
+    Column("level", "资金层级"),
+    Column("basis", "依据"),
+    Column("amount", "预计补助（元）", "money"),
+)
+
+
 def _alloc_qs(a: Args) -> QuerySet[Any]:
     programme = a.rest[0] if a.rest and a.rest[0] != ANY else None
     level = a.rest[1] if len(a.rest) > 1 else None
@@ -394,6 +450,19 @@ PROGRAMME_DEFINITIONS: dict[str, Definition] = {
         columns=SHARE_COLUMNS,
         rows=_share_rows,
         enterprise="award__application__enterprise__",
+        arity=(0, 2),
+    ),
+    "expected": Definition(
+        label=lambda a: f"{_prog_level(a)}预计补助资金",
+        unit="元",
+        describe=lambda a: (
+            f"申报记录中批次年度在统计期间内{_money_where(a)}、已验收通过（含其后核定、公示、兑现、办结）的申报："
+            "已核定的按核定份额，待核定的按验收核定的补助上限及批次资金分担比例，金额合计"
+        ),
+        queryset=_expected_qs,
+        value=Measure("rows", "amount"),
+        columns=EXPECTED_COLUMNS,
+        rows=_expected_rows,
         arity=(0, 2),
     ),
     "paid": Definition(

@@ -12,7 +12,9 @@ from django.urls import reverse
 
 from shuzhuan.cockpit.figures.activities import ACTIVITY_DEFINITIONS
 from shuzhuan.cockpit.figures.base import (
+    FEN,
     QUAL_LEVEL_LABELS,
+    ZERO,
     Args,
     Definition,
     FigureError,
@@ -44,6 +46,7 @@ _SUBMEASURE: dict[str, dict[str, tuple[str, Measure, str]]] = {
         "enterprises": ("paid", _count_distinct("share__award__application__enterprise_id"), "家"),
     },
     "alloc": {"amount": ("alloc", _sum("amount"), "元")},
+    "expected": {"amount": ("expected", Measure("rows", "amount"), "元")},
     "events": {"count": ("events", _count, "场"), "attended": ("events_attended", _count, "人次")},
     "training": {
         "classes": ("training_classes", _count, "期"),
@@ -103,6 +106,13 @@ def records_url(key: str, period: Period, filters: Filters | None = None) -> str
     return f"{reverse('web:cockpit_records', args=[key])}?{urlencode(query)}"
 
 
+def _value(resolved: _Resolved, qs: QuerySet[Any]) -> Decimal:
+    if resolved.value.how == "rows":  # computed per row (e.g. a ceiling split by the funding split)
+        field = resolved.value.field
+        return sum((row[field] for row in resolved.definition.rows(qs)), ZERO).quantize(FEN)
+    return resolved.value.value(qs)
+
+
 def _figure(resolved: _Resolved, qs: QuerySet[Any]) -> FigureValue:
     a = resolved.args
     narrowed = "".join(
@@ -118,7 +128,7 @@ def _figure(resolved: _Resolved, qs: QuerySet[Any]) -> FigureValue:
         key=a.key,
         label=resolved.definition.label(a),
         unit=resolved.unit,
-        value=resolved.value.value(qs),
+        value=_value(resolved, qs),
         query=f"{resolved.definition.describe(a)}。统计期间：{a.period.label}；范围：{a.scope.label}{narrowed}；口径代码 {a.key}",
         url=records_url(a.key, a.period, a.filters),
         period=a.period,

@@ -156,19 +156,29 @@ def _programme_year(w: _Writer, programme: str, year: int, *, has_batches: bool)
         clauses.append([w.ref(library), _t("企业入选项目库")])
     accepted = w.value(f"accepted.enterprises.{programme}", period)
     approved = w.value(f"approved.amount.{programme}", period)
-    if accepted.value or approved.value:
+    expected = w.value(f"expected.amount.{programme}", period)
+    # Some accepted projects still wait for their amount: state what is expected across the
+    # levels (ceilings split by the funding split), then how much of it is already approved.
+    pending = expected.value != approved.value
+    money, kind = (expected, "expected") if pending else (approved, "approved")
+    if accepted.value or money.value:
         clause: list[Segment] = []
         if accepted.value:
             clause += [_t("已验收通过"), w.ref(accepted), _t("企业")]
-        if approved.value:
-            levels = _money_by_level(w, "approved", programme, period)
+        if money.value:
+            levels = _money_by_level(w, kind, programme, period)
             word = "三级" if len(levels) == 3 else ""
-            clause += [_t("，" if clause else ""), _t(f"核定{word}补助资金共"), w.ref(approved)]
+            phrase = f"预计补助{word}资金共" if pending else f"核定{word}补助资金共"
+            clause += [_t("，" if clause else ""), _t(phrase), w.ref(money)]
             if len(levels) > 1:
                 shares = _joined([[_t(label), w.ref(fig)] for label, fig in levels], "、")
                 clause += [_t("（"), *shares, _t("）")]
             elif levels:
                 clause.append(_t(f"（均为{levels[0][0]}资金）"))
+            if pending:
+                clause += (
+                    [_t("，其中已核定"), w.ref(approved)] if approved.value else [_t("，补助金额尚待核定")]
+                )
         clauses.append(clause)
     paid_firms = w.value(f"paid.enterprises.{programme}", period)
     paid = w.value(f"paid.amount.{programme}", period)

@@ -80,7 +80,14 @@ def _from_rows(key: str, rows: list[dict[str, Any]]) -> Decimal:
 
 @pytest.mark.usefixtures("programme")
 @pytest.mark.parametrize(
-    "key", [*KPI_KEYS, "qual_total.provincial_digital_workshop", "apps.all", "apps.closed.new-it"]
+    "key",
+    [
+        *KPI_KEYS,
+        "qual_total.provincial_digital_workshop",
+        "apps.all",
+        "apps.closed.new-it",
+        "expected.amount.all.city",
+    ],
 )
 def test_every_figure_is_its_records(key: str) -> None:
     """The value is computed from exactly the rows the records page lists (county and a town)."""
@@ -222,3 +229,33 @@ def test_the_cli_prints_a_figure_with_its_query_and_records(capsys: pytest.Captu
         assert main(["cockpit", "figure", *argv]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and words in err[0], err
+
+
+@pytest.mark.usefixtures("programme")
+def test_expected_money_is_the_awards_plus_the_ceilings_still_to_be_approved() -> None:
+    from shuzhuan.applications.models import Application, Status
+    from shuzhuan.funds.shares import award_split
+
+    # 2025: every accepted pilot project is approved — expected is what was approved
+    assert (
+        _value("expected.amount.pilot", Y2025)
+        == _value("approved.amount.pilot", Y2025)
+        == Decimal("8715800.00")
+    )
+    # 2026: some projects are accepted and wait for their amount; they count with their ceiling
+    y2026 = Period.year(2026)
+    waiting = Application.objects.filter(batch__year=2026, status=Status.ACCEPTED)
+    assert waiting.exists()
+    ceilings = sum((a.ceiling for a in waiting if a.ceiling is not None), Decimal("0.00"))
+    assert ceilings > 0
+    assert _value("expected.amount", y2026) == _value("approved.amount", y2026) + ceilings
+    levels = [_value(f"expected.amount.all.{lv}", y2026) for lv in ("central", "city", "county")]
+    assert sum(levels) == _value("expected.amount", y2026)
+    first = waiting.first()
+    assert first is not None and first.ceiling is not None
+    split = award_split(first.ceiling, first.batch.funding_split)
+    rows = figure_records("expected.amount.all.central", scope=ALL, period=y2026).rows
+    mine = [r for r in rows if r["number"] == first.number]
+    assert [(r["basis"], r["amount"]) for r in mine] == [("补助上限（待核定）", split["central"])]
+    with pytest.raises(FigureError, match="不能按镇"):
+        figure_breakdown("expected.amount", by="town", scope=ALL, period=y2026)

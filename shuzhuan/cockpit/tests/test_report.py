@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from shuzhuan.accounts.models import Role
 from shuzhuan.accounts.tests.factories import make_user
 from shuzhuan.cli import main
-from shuzhuan.cockpit.figures import Period, Scope, figure_value
+from shuzhuan.cockpit.figures import Period, Scope, figure_value, wan
 from shuzhuan.cockpit.report import Report, report_build, report_docx, report_pdf, report_xlsx
 from shuzhuan.cockpit.report.workbook import SUMMARY
 from shuzhuan.cockpit.tasks import REPORT_TASK, report_dir
@@ -271,3 +271,29 @@ def test_activities_and_the_employment_rate_footnoted_with_both_figures() -> Non
     for key in ("events.count.onsite", "training.classes", "training.trainees", "certs.count"):
         fig = figure_value(key, scope=ALL, period=PERIOD)
         assert fig.value > 0 and fig.display in text and key in numbers, key
+
+
+@pytest.mark.usefixtures("programme")
+def test_accepted_projects_still_to_be_approved_are_stated_as_expected_money() -> None:
+    """The seed letter's wording for the first pilot batch: 29 enterprises accepted, money across
+    three levels *expected*. Here the batch is put back to the moment before the amounts were
+    approved (status 验收通过, no standing award; in this test's savepoint only): the report states
+    the ceilings set at acceptance, split by the batch's funding split."""
+    from shuzhuan.applications.models import Application, Status
+
+    pilot = Application.objects.filter(batch__code="2025-pilot")
+    assert pilot.update(status=Status.ACCEPTED) == 29
+    paragraphs = _docx_paragraphs(report_docx(report_build(ALL, PERIOD)))
+    text = _paragraph(paragraphs, "2025年数字化改造试点项目")
+    assert (
+        "已验收通过29家企业，预计补助三级资金共871.58万元（中央435.79万元、宁波217.9万元、慈溪217.9万元）"
+        in text
+    )
+    assert "补助金额尚待核定" in text
+    # half of them approved: the expected total stays, with what is already approved beside it
+    approved = list(pilot.order_by("number")[:15])
+    Application.objects.filter(pk__in=[a.pk for a in approved]).update(status=Status.APPROVED)
+    part = sum((a.approved_amount for a in approved if a.approved_amount), Decimal("0.00"))
+    text = _paragraph(_docx_paragraphs(report_docx(report_build(ALL, PERIOD))), "2025年数字化改造试点项目")
+    assert "预计补助三级资金共871.58万元" in text
+    assert f"其中已核定{wan(part)}万元" in text
