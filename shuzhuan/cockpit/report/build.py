@@ -16,9 +16,10 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
 import cn2an
+from django.db.models import Min
 from django.utils import timezone
 
-from shuzhuan.activities.models import Event
+from shuzhuan.activities.models import Event, TrainingClass
 from shuzhuan.applications.models import Application, PolicyBatch
 from shuzhuan.cockpit.figures import QUAL_LEVEL_LABELS, FigureValue, Filters, Period, Scope, figure_value
 from shuzhuan.cockpit.report.model import Footnote, Paragraph, Report, Section, Segment
@@ -91,13 +92,18 @@ def _joined(parts: list[list[Segment]], sep: str) -> list[Segment]:
 
 def _qualifications(w: _Writer, period: Period, place: str) -> list[Paragraph]:
     paragraphs = []
-    new = [
-        (t.name, w.value(f"qual_new.{t.code}", period))
-        for t in QualificationType.objects.order_by("sort_order", "code")
-    ]
-    new = [(name, fig) for name, fig in new if fig.value]
+    types = list(QualificationType.objects.order_by("sort_order", "code"))
+    new = [(t, w.value(f"qual_new.{t.code}", period)) for t in types]
+    new = [(t, fig) for t, fig in new if fig.value]
     if new:
-        parts = [[_t(name), w.ref(fig)] for name, fig in new]
+        parts = []
+        for t, fig in new:
+            part = [_t(t.name), w.ref(fig)]
+            # the running total when it is more than this period's: "省级科技型中小企业500家（累计3070家）"
+            total = w.value(f"qual_total.{t.code}", period)
+            if total.value > fig.value:
+                part += [_t("（累计"), w.ref(total), _t("）")]
+            parts.append(part)
         paragraphs.append(Paragraph([_t(f"{period.label}，{place}新增"), *_joined(parts, "、"), _t("。")]))
     held = [(label, w.value(f"qual_wf.{level}", period)) for level, label in QUAL_LEVEL_LABELS.items()]
     held = [(label, fig) for label, fig in held if fig.value]
@@ -209,6 +215,23 @@ def _activities(w: _Writer, period: Period, place: str) -> list[Paragraph]:
         events.append(part)
     if events:
         paragraphs.append(Paragraph([_t(f"{period.label}，{place}共举办"), *_joined(events, "、"), _t("。")]))
+    training = _training(w, period)
+    if training:
+        since = _first_class_year(w.scope, period)
+        if since is not None and since < period.start:
+            earlier = Period(since, period.end)
+            if w.value("training.classes", earlier).value > w.value("training.classes", period).value:
+                # officers report training as a running total too: "自2023年以来累计开办3期……"
+                training += [_t("；自"), _t(f"{since}年以来累计"), *_training(w, earlier)]
+        paragraphs.append(Paragraph([*training, _t("。")]))
+    certs = w.value("certs.count", period)
+    if certs.value:
+        paragraphs.append(Paragraph([_t("完成技能等级认定"), w.ref(certs), _t("。")]))
+    return paragraphs
+
+
+def _training(w: _Writer, period: Period) -> list[Segment]:
+    """开办…期，培训学员…人，结业…人，其中签约就业…人，就业率…% (the parts that are not zero)."""
     classes = w.value("training.classes", period)
     trainees = w.value("training.trainees", period)
     completed = w.value("training.completed", period)
@@ -225,12 +248,16 @@ def _activities(w: _Writer, period: Period, place: str) -> list[Paragraph]:
     if completed.value:
         rate = (employed.value * 100 / completed.value).quantize(PERCENT, rounding=ROUND_HALF_UP)
         training.append([_t("就业率"), Segment(f"{rate}%", None, (w.note(employed), w.note(completed)))])
-    if training:
-        paragraphs.append(Paragraph([*_joined(training, "，"), _t("。")]))
-    certs = w.value("certs.count", period)
-    if certs.value:
-        paragraphs.append(Paragraph([_t("完成技能等级认定"), w.ref(certs), _t("。")]))
-    return paragraphs
+    return _joined(training, "，")
+
+
+def _first_class_year(scope: Scope, period: Period) -> int | None:
+    first = (
+        TrainingClass.objects.filter(scope.region_q("region__"), starts_on__year__lte=period.end)
+        .aggregate(first=Min("starts_on"))
+        .get("first")
+    )
+    return None if first is None else max(first.year, 2000)
 
 
 # --- 四、同级比较 -----------------------------------------------------------------------------

@@ -262,7 +262,8 @@ def test_activities_and_the_employment_rate_footnoted_with_both_figures() -> Non
     employed = figure_value("training.employed", scope=ALL, period=PERIOD)
     completed = figure_value("training.completed", scope=ALL, period=PERIOD)
     assert completed.value > 0
-    (rate,) = [seg for seg in segments if seg.text.endswith("%")]
+    # the period's rate first; the running total since the first class follows it
+    rate = next(seg for seg in segments if seg.text.endswith("%"))
     rate_value = (employed.value * 100 / completed.value).quantize(Decimal("0.1"))
     assert rate.text == f"{rate_value}%" and rate.figure is None
     numbers = {n.figure.key: n.number for n in report.footnotes if n.figure.period == PERIOD}
@@ -297,3 +298,21 @@ def test_accepted_projects_still_to_be_approved_are_stated_as_expected_money() -
     text = _paragraph(_docx_paragraphs(report_docx(report_build(ALL, PERIOD))), "2025年数字化改造试点项目")
     assert "预计补助三级资金共871.58万元" in text
     assert f"其中已核定{wan(part)}万元" in text
+
+
+@pytest.mark.usefixtures("programme")
+def test_training_is_stated_for_the_period_and_as_a_running_total() -> None:
+    """ "3 classes, 100+ trained, 100% employed": the demo's three 数字化专员 classes (2023–2025)."""
+    from shuzhuan.demo_activities import demo_activities_load
+
+    demo_activities_load()
+    classes = figure_value("training.classes", scope=ALL, period=Period(2023, 2025))
+    trainees = figure_value("training.trainees", scope=ALL, period=Period(2023, 2025))
+    employed = figure_value("training.employed", scope=ALL, period=Period(2023, 2025))
+    assert (classes.value, trainees.value >= 100, employed.value) == (3, True, trainees.value)
+    text = _paragraph(
+        _docx_paragraphs(report_docx(report_build(ALL, Period.year(2025)))), "开办数字化人才培训班"
+    )
+    assert text.startswith("开办数字化人才培训班1期")
+    assert f"；自2023年以来累计开办数字化人才培训班3期，培训学员{int(trainees.value)}人" in text
+    assert text.endswith("就业率100.0%。")
