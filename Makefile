@@ -16,8 +16,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@touch $@
 
+# ECharts ships 50 MB of builds; only echarts.min.js is served (collectstatic would compress the rest).
 $(ASSETS): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p node_modules/.vendor/echarts
+	cp node_modules/echarts/dist/echarts.min.js node_modules/.vendor/echarts/
 	@touch $@
 
 install: $(STAMP)

@@ -140,7 +140,8 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
-    ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
+    # only echarts.min.js, copied there by `make assets` (the package's dist/ holds 50 MB of builds)
+    ("vendor/echarts", BASE_DIR / "node_modules" / ".vendor" / "echarts"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
