@@ -251,7 +251,7 @@ def test_peer_ranks_are_stated_county_wide_only(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("programme")
-def test_activities_and_the_employment_rate_footnoted_with_both_figures() -> None:
+def test_activities_training_and_the_employment_rate_footnoted_with_both_figures() -> None:
     from shuzhuan.demo_activities import demo_activities_load
 
     demo_activities_load(seed=11)
@@ -272,6 +272,19 @@ def test_activities_and_the_employment_rate_footnoted_with_both_figures() -> Non
     for key in ("events.count.onsite", "training.classes", "training.trainees", "certs.count"):
         fig = figure_value(key, scope=ALL, period=PERIOD)
         assert fig.value > 0 and fig.display in text and key in numbers, key
+
+    # "3 classes, 100+ trained, 100% employed": the period's classes, then the running total since
+    # the first class (the demo's three 数字化专员 classes, 2023–2025)
+    classes = figure_value("training.classes", scope=ALL, period=Period(2023, 2025))
+    trainees = figure_value("training.trainees", scope=ALL, period=Period(2023, 2025))
+    employed = figure_value("training.employed", scope=ALL, period=Period(2023, 2025))
+    assert (classes.value, trainees.value >= 100, employed.value) == (3, True, trainees.value)
+    text = _paragraph(
+        _docx_paragraphs(report_docx(report_build(ALL, Period.year(2025)))), "开办数字化人才培训班"
+    )
+    assert text.startswith("开办数字化人才培训班1期")
+    assert f"；自2023年以来累计开办数字化人才培训班3期，培训学员{int(trainees.value)}人" in text
+    assert text.endswith("就业率100.0%。")
 
 
 @pytest.mark.usefixtures("programme")
@@ -298,21 +311,3 @@ def test_accepted_projects_still_to_be_approved_are_stated_as_expected_money() -
     text = _paragraph(_docx_paragraphs(report_docx(report_build(ALL, PERIOD))), "2025年数字化改造试点项目")
     assert "预计补助三级资金共871.58万元" in text
     assert f"其中已核定{wan(part)}万元" in text
-
-
-@pytest.mark.usefixtures("programme")
-def test_training_is_stated_for_the_period_and_as_a_running_total() -> None:
-    """ "3 classes, 100+ trained, 100% employed": the demo's three 数字化专员 classes (2023–2025)."""
-    from shuzhuan.demo_activities import demo_activities_load
-
-    demo_activities_load()
-    classes = figure_value("training.classes", scope=ALL, period=Period(2023, 2025))
-    trainees = figure_value("training.trainees", scope=ALL, period=Period(2023, 2025))
-    employed = figure_value("training.employed", scope=ALL, period=Period(2023, 2025))
-    assert (classes.value, trainees.value >= 100, employed.value) == (3, True, trainees.value)
-    text = _paragraph(
-        _docx_paragraphs(report_docx(report_build(ALL, Period.year(2025)))), "开办数字化人才培训班"
-    )
-    assert text.startswith("开办数字化人才培训班1期")
-    assert f"；自2023年以来累计开办数字化人才培训班3期，培训学员{int(trainees.value)}人" in text
-    assert text.endswith("就业率100.0%。")
